@@ -1,0 +1,32 @@
+package detect
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Alert is one rule firing on one or more events. Alerts are stored with the
+// events that matched so that a responder sees the evidence without another
+// query.
+type Alert struct {
+	// ID is assigned by the store; 0 before insertion.
+	ID int64 `json:"id"`
+	// RuleID and RuleTitle identify the Sigma rule (or model) that fired.
+	RuleID    string `json:"rule_id"`
+	RuleTitle string `json:"rule_title"`
+	// Level is the rule level: informational, low, medium, high or critical.
+	Level string `json:"level"`
+	// Tags are the rule tags (ATT&CK techniques and tactics among them).
+	Tags []string `json:"tags"`
+	// EventIDs are the store IDs of the matching events.
+	EventIDs []int64 `json:"event_ids"`
+	// Events are the matching events' fields as JSON, in EventIDs order.
+	// Filled on reads; ignored on insert (the events are stored already).
+	Events []json.RawMessage `json:"events,omitempty"`
+	// EventTime is the time of the (first) matching event.
+	EventTime time.Time `json:"event_time"`
+	// Created is when Vigil raised the alert.
+	Created time.Time `json:"created"`
+	// IncidentID is the incident the alert opened or joined; 0 for none.
+	IncidentID int64 `json:"incident_id,omitempty"`
+}
