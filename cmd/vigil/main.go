@@ -1,0 +1,66 @@
+// Command vigil is the Vigil security incident detection and response
+// platform: one binary with a subcommand per job. See the README.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Exit codes shared by all subcommands.
+const (
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+const usage = `Vigil: security incident detection and response.
+
+Usage:
+  vigil serve [--listen ADDR] [--data DIR] [--rules PATH]...
+  vigil hunt --rules PATH [--rules PATH]... [--format table|ndjson] INPUT...
+  vigil rules lint PATH...
+  vigil version
+
+Run "vigil COMMAND --help" for the flags of a command.
+`
+
+// run dispatches to a subcommand and returns the process exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return runServe(ctx, rest, stdout, stderr)
+	case "hunt":
+		return runHunt(ctx, rest, stdout, stderr)
+	case "rules":
+		return runRules(ctx, rest, stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "vigil", version)
+		return exitOK
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	default:
+		fmt.Fprintf(stderr, "vigil: unknown command %q\n\n%s", cmd, usage)
+		return exitUsage
+	}
+}
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
