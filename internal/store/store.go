@@ -7,6 +7,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/vigilsec/vigil/internal/detect"
@@ -14,12 +15,26 @@ import (
 	"github.com/vigilsec/vigil/internal/incident"
 )
 
-// ErrNotFound is returned when the requested object does not exist (or is not
-// visible to the caller).
-var ErrNotFound = errors.New("not found")
+// Errors that callers branch on. Back ends wrap them with the operation, so
+// test with errors.Is.
+var (
+	// ErrNotFound is returned when the requested object does not exist (or
+	// is not visible to the caller).
+	ErrNotFound = errors.New("not found")
+	// ErrBadCursor is returned by the listings for a cursor that they did not
+	// issue (the API answers 400).
+	ErrBadCursor = errors.New("invalid cursor")
+	// ErrDuplicate is returned when a unique key (a token name or hash) is
+	// taken already.
+	ErrDuplicate = errors.New("already exists")
+	// ErrSchemaTooNew is returned by Open when the database was migrated by a
+	// newer Vigil than this binary: downgrading is not supported.
+	ErrSchemaTooNew = errors.New("database schema is newer than this binary")
+)
 
 // Store is the whole storage contract. Implementations are safe for
-// concurrent use.
+// concurrent use. Times are stored to the microsecond and read back in UTC;
+// a zero time is stored as NULL and read back as zero.
 type Store interface {
 	// InsertEvents stores events durably (committed before it returns) and
 	// returns their IDs in order. Fields are stored as JSON.
@@ -27,24 +42,34 @@ type Store interface {
 	// CountEvents reports how many events are stored.
 	CountEvents(ctx context.Context) (int64, error)
 
-	// InsertAlert stores an alert and its event links, setting a.ID.
+	// InsertAlert stores an alert and its event links (in a.EventIDs order),
+	// setting a.ID, and a.Created to the store's clock when it is zero.
 	InsertAlert(ctx context.Context, a *detect.Alert) error
-	// ListAlerts returns alerts, newest first, with their events.
+	// ListAlerts returns alerts, newest first, with their events (Events
+	// filled) and IncidentID. An unknown cursor gives ErrBadCursor.
 	ListAlerts(ctx context.Context, f AlertFilter) (Page[detect.Alert], error)
 
 	// CreateIncident stores an incident, assigning ID and Number, and links
-	// inc.AlertIDs to it.
+	// inc.AlertIDs to it (an unknown alert gives ErrNotFound and stores
+	// nothing). A zero Opened is set to the store's clock, a zero Updated to
+	// Opened. Numbers count per year of Opened (UTC) and are never reused.
 	CreateIncident(ctx context.Context, inc *incident.Incident) error
-	// GetIncident returns one incident with its alert IDs.
+	// GetIncident returns one incident with its alert IDs (ascending), or
+	// ErrNotFound.
 	GetIncident(ctx context.Context, id int64) (*incident.Incident, error)
-	// ListIncidents returns incidents, newest first.
+	// ListIncidents returns incidents, newest first, with their alert IDs.
+	// An unknown cursor gives ErrBadCursor.
 	ListIncidents(ctx context.Context, f IncidentFilter) (Page[incident.Incident], error)
 
-	// CreateToken stores an API token by its hash. Names are unique.
+	// CreateToken stores an API token by its hash. Names and hashes are
+	// unique: a taken one gives ErrDuplicate.
 	CreateToken(ctx context.Context, t Token) error
-	// TokenByHash finds an unrevoked token by the SHA-256 of its secret.
+	// TokenByHash finds a usable token by the SHA-256 of its secret. The
+	// store checks expiry against its own clock: a revoked token, or one
+	// whose Expires is not after now, gives ErrNotFound like an unknown one.
 	TokenByHash(ctx context.Context, hash []byte) (*Token, error)
-	// CountTokens reports how many tokens exist (the first start creates one).
+	// CountTokens reports how many tokens exist, revoked and expired ones
+	// included (the first start creates one when there are none).
 	CountTokens(ctx context.Context) (int, error)
 
 	// Ping checks that the store answers (readiness).
@@ -54,15 +79,18 @@ type Store interface {
 }
 
 // Page is one page of a listing. Next is the cursor for the following page,
-// empty on the last one.
+// empty on the last one. Total counts every row that matches the filter,
+// whatever the page.
 type Page[T any] struct {
 	Items []T    `json:"items"`
 	Next  string `json:"next,omitempty"`
 	Total int64  `json:"total"`
 }
 
-// AlertFilter selects alerts. Zero values select everything. Limit defaults
-// to 50 and is capped at 1000.
+// AlertFilter selects alerts. Zero values select everything; the fields that
+// are set combine with AND. Since (inclusive) and Until (exclusive) bound
+// Created. Limit defaults to 50 and is capped at 1000. Cursor is the Next of
+// the previous page; pages stay stable while new alerts arrive.
 type AlertFilter struct {
 	RuleID     string
 	Level      string
@@ -73,8 +101,10 @@ type AlertFilter struct {
 	Cursor     string
 }
 
-// IncidentFilter selects incidents. Zero values select everything. Limit
-// defaults to 50 and is capped at 1000.
+// IncidentFilter selects incidents. Zero values select everything; the
+// fields that are set combine with AND. Since (inclusive) and Until
+// (exclusive) bound Opened. Limit defaults to 50 and is capped at 1000.
+// Cursor is the Next of the previous page.
 type IncidentFilter struct {
 	Status   string
 	Severity string
@@ -85,6 +115,7 @@ type IncidentFilter struct {
 }
 
 // Token is an API token as stored: never the secret, only its SHA-256.
+// Times are kept to the microsecond.
 type Token struct {
 	ID      int64
 	Name    string
@@ -93,4 +124,18 @@ type Token struct {
 	Created time.Time
 	Expires time.Time // zero: never
 	Revoked bool
+}
+
+// Validate reports what makes t unstorable: an empty name or role, or a hash
+// that is not a SHA-256 (32 bytes).
+func (t Token) Validate() error {
+	switch {
+	case t.Name == "":
+		return errors.New("token: empty name")
+	case len(t.Hash) != 32:
+		return fmt.Errorf("token %q: hash of %d bytes, want a SHA-256 (32)", t.Name, len(t.Hash))
+	case t.Role == "":
+		return fmt.Errorf("token %q: empty role", t.Name)
+	}
+	return nil
 }

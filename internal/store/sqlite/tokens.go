@@ -1,0 +1,68 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/vigilsec/vigil/internal/store"
+)
+
+// CreateToken stores an API token. A zero Created becomes the store's clock.
+// A taken name or hash gives store.ErrDuplicate.
+func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
+	if err := t.Validate(); err != nil {
+		return fmt.Errorf("create token: %w", err)
+	}
+	if t.Created.IsZero() {
+		t.Created = s.now()
+	}
+	_, err := s.w.ExecContext(ctx, `INSERT INTO tokens (name, hash, role, created, expires, revoked)
+		VALUES (?, ?, ?, ?, ?, ?)`,
+		t.Name, t.Hash, t.Role, timeText(t.Created), timeText(t.Expires), t.Revoked)
+	if isUnique(err) {
+		return fmt.Errorf("create token %q: name or hash: %w", t.Name, store.ErrDuplicate)
+	}
+	if err != nil {
+		return fmt.Errorf("create token %q: %w", t.Name, err)
+	}
+	return nil
+}
+
+// TokenByHash returns the token with the given SHA-256 hash. A revoked token,
+// or one whose Expires is not after the store's clock, gives store.ErrNotFound
+// like an unknown one.
+func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*store.Token, error) {
+	var (
+		t                store.Token
+		created, expires sql.NullString
+	)
+	err := s.r.QueryRowContext(ctx, `SELECT id, name, hash, role, created, expires, revoked
+		FROM tokens WHERE hash = ? AND revoked = 0 AND (expires IS NULL OR expires > ?)`,
+		hash, timeText(s.now())).
+		Scan(&t.ID, &t.Name, &t.Hash, &t.Role, &created, &expires, &t.Revoked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("token by hash: %w", store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("token by hash: %w", err)
+	}
+	if t.Created, err = parseTime(created); err != nil {
+		return nil, fmt.Errorf("token by hash: %w", err)
+	}
+	if t.Expires, err = parseTime(expires); err != nil {
+		return nil, fmt.Errorf("token by hash: %w", err)
+	}
+	return &t, nil
+}
+
+// CountTokens reports how many tokens exist, revoked and expired ones
+// included.
+func (s *Store) CountTokens(ctx context.Context) (int, error) {
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM tokens`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count tokens: %w", err)
+	}
+	return n, nil
+}
