@@ -1,19 +1,213 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/vigilsec/vigil/internal/event"
+	"github.com/vigilsec/vigil/internal/hunt"
+	"github.com/vigilsec/vigil/internal/ingest"
+	"github.com/vigilsec/vigil/internal/sigma"
 )
 
-// TODO: replaced by the hunt command.
+const huntUsage = "vigil hunt --rules PATH [--rules PATH]... [--format table|ndjson] INPUT..."
+
+// runHunt runs rules over log files offline and prints one detection per
+// match; a summary goes to stderr. Exit 0 when it ran, 1 on unreadable input,
+// 2 on bad usage.
 func runHunt(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "vigil hunt: not built yet")
-	return exitError
+	fs := newFlagSet("hunt", huntUsage, stderr)
+	var rulePaths stringList
+	fs.Var(&rulePaths, "rules", "Sigma rule file or folder (repeatable; required)")
+	format := fs.String("format", "table", "output format: table or ndjson")
+	mappingFile := fs.String("mapping", "", "YAML field mapping that extends the built-in one")
+	lsFile := fs.String("logsources", "", "logsource mapping file (thor.yml layout); default built-in")
+	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "goroutines matching events")
+	progress := fs.String("progress", "auto", "progress bar on stderr: auto (when a terminal), on, off")
+	inputs, err := parseFlags(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil {
+		return exitUsage
+	}
+	if msg := checkHuntArgs(rulePaths, inputs, *format, *progress, *workers); msg != "" {
+		fmt.Fprintf(stderr, "vigil hunt: %s\nUsage: %s\n", msg, huntUsage)
+		return exitUsage
+	}
+	for _, in := range inputs {
+		if _, err := os.Stat(in); err != nil {
+			fmt.Fprintf(stderr, "vigil hunt: read input: %v\n", err)
+			return exitError
+		}
+	}
+
+	opts, err := loadHuntOptions(*mappingFile, *lsFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "vigil hunt: %v\n", err)
+		return exitError
+	}
+	loadStart := time.Now()
+	rs, diags, err := sigma.Load(rulePaths, sigma.Options{Logsources: opts.logsources})
+	if err != nil {
+		fmt.Fprintf(stderr, "vigil hunt: load rules: %v\n", err)
+		return exitError
+	}
+	failed, skipped := reportDiagnostics(stderr, "vigil hunt: rule not loaded: ", diags)
+	if len(rs.Rules()) == 0 {
+		fmt.Fprintf(stderr, "vigil hunt: no rule loaded from %s\n", strings.Join(rulePaths, ", "))
+		return exitError
+	}
+
+	out := bufio.NewWriterSize(stdout, 64<<10)
+	h := hunt.New(hunt.Config{
+		Rules:   rs,
+		Ingest:  ingest.Options{Mapping: opts.mapping},
+		Workers: *workers,
+		Output:  detectionWriter(out, *format),
+		OnBadRecord: func(e *ingest.LineError) {
+			fmt.Fprintf(stderr, "vigil hunt: skipped %v\n", e)
+		},
+	})
+	var bar *progressBar
+	if showProgress(*progress, stderr) {
+		bar = startProgress(stderr, h, inputs)
+	}
+	sum, runErr := h.Run(ctx, inputs)
+	bar.stop()
+	if err := out.Flush(); err != nil && runErr == nil {
+		runErr = fmt.Errorf("write output: %w", err)
+	}
+	sum.RulesLoaded, sum.RulesFailed, sum.RulesSkipped = len(rs.Rules()), failed, skipped
+	sum.LoadTime = h.Started().Sub(loadStart)
+	writeSummary(stderr, sum)
+	if runErr != nil {
+		fmt.Fprintf(stderr, "vigil hunt: %v\n", runErr)
+		return exitError
+	}
+	return exitOK
 }
 
-// TODO: replaced by the rules command.
-func runRules(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "vigil rules: not built yet")
-	return exitError
+func checkHuntArgs(rules, inputs []string, format, progress string, workers int) string {
+	switch {
+	case len(rules) == 0:
+		return "--rules is required"
+	case len(inputs) == 0:
+		return "no input: name at least one log file or folder"
+	case format != "table" && format != "ndjson":
+		return fmt.Sprintf("--format %q: want table or ndjson", format)
+	case progress != "auto" && progress != "on" && progress != "off":
+		return fmt.Sprintf("--progress %q: want auto, on or off", progress)
+	case workers < 1:
+		return fmt.Sprintf("--workers %d: want at least 1", workers)
+	}
+	return ""
+}
+
+type huntOptions struct {
+	mapping    *event.Mapping
+	logsources *sigma.LogsourceMapping
+}
+
+// loadHuntOptions reads the optional field and logsource mapping files.
+func loadHuntOptions(mappingFile, lsFile string) (huntOptions, error) {
+	var o huntOptions
+	o.mapping = event.DefaultMapping()
+	if mappingFile != "" {
+		m, err := event.LoadMapping(mappingFile)
+		if err != nil {
+			return o, fmt.Errorf("load field mapping: %w", err)
+		}
+		o.mapping = o.mapping.Merge(m)
+	}
+	if lsFile != "" {
+		ls, err := sigma.LoadLogsourceMapping(lsFile)
+		if err != nil {
+			return o, fmt.Errorf("load logsource mapping: %w", err)
+		}
+		o.logsources = ls
+	}
+	return o, nil
+}
+
+// reportDiagnostics prints each rule that failed to load and counts failures
+// and intentional skips (correlation rules, filters).
+func reportDiagnostics(w io.Writer, prefix string, diags []sigma.Diagnostic) (failed, skipped int) {
+	for _, d := range diags {
+		if d.Skipped {
+			skipped++
+			continue
+		}
+		failed++
+		fmt.Fprintf(w, "%s%v\n", prefix, d)
+	}
+	return failed, skipped
+}
+
+// detectionWriter returns the function that prints one detection.
+func detectionWriter(w io.Writer, format string) func(hunt.Detection) error {
+	if format == "ndjson" {
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		return func(d hunt.Detection) error { return enc.Encode(ndjsonDetection(d)) }
+	}
+	header := false
+	return func(d hunt.Detection) error {
+		if !header {
+			header = true
+			fmt.Fprintf(w, "%-24s  %-13s  %-58s  %s\n", "TIME", "LEVEL", "RULE", "SOURCE")
+		}
+		_, err := fmt.Fprintf(w, "%-24s  %-13s  %-58s  %s\n",
+			tableTime(d.Event.Time), d.Rule.Level, clip(d.Rule.Title, 58), d.Event.Source)
+		return err
+	}
+}
+
+type detectionJSON struct {
+	RuleID    string         `json:"rule_id"`
+	RuleTitle string         `json:"rule_title"`
+	Level     string         `json:"level"`
+	Tags      []string       `json:"tags"`
+	Time      *time.Time     `json:"time"`
+	Source    event.Source   `json:"source"`
+	Event     map[string]any `json:"event"`
+}
+
+func ndjsonDetection(d hunt.Detection) detectionJSON {
+	j := detectionJSON{
+		RuleID: d.Rule.ID, RuleTitle: d.Rule.Title, Level: d.Rule.Level, Tags: d.Rule.Tags,
+		Source: d.Event.Source, Event: d.Event.Fields,
+	}
+	if j.Tags == nil {
+		j.Tags = []string{}
+	}
+	if !d.Event.Time.IsZero() {
+		t := d.Event.Time.UTC()
+		j.Time = &t
+	}
+	return j
+}
+
+func tableTime(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format("2006-01-02T15:04:05Z")
+}
+
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Runs every check and test of Vigil on a fresh machine: starts the services the
+# tests need when they are not running (PostgreSQL), installs staticcheck, then
+# gofmt, go vet, staticcheck and go test -race over every package.
+# Set CI=true to make tests that need the shared corpus or a service fail,
+# rather than skip, when it is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+STATICCHECK_VERSION=v0.8.2
+
+log() { printf '==> %s\n' "$*"; }
+
+ensure_postgres() {
+	if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+		return
+	fi
+	log "starting PostgreSQL"
+	if command -v pg_ctlcluster >/dev/null && ls /etc/postgresql >/dev/null 2>&1; then
+		pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+	fi
+	for _ in $(seq 1 60); do
+		pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && return
+		sleep 0.5
+	done
+	echo "PostgreSQL is not answering on 127.0.0.1:5432; the store suite needs it" >&2
+	[ -n "${CI:-}" ] && exit 1
+	return 0
+}
+
+ensure_postgres
+
+log "gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+	echo "gofmt would change: $unformatted" >&2
+	exit 1
+fi
+
+log "go vet"
+go vet ./...
+
+log "staticcheck $STATICCHECK_VERSION"
+GOBIN="$(go env GOPATH)/bin"
+if ! "$GOBIN/staticcheck" -version 2>/dev/null | grep -q "${STATICCHECK_VERSION#v}"; then
+	go install "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION"
+fi
+"$GOBIN/staticcheck" ./...
+
+log "go test -race"
+go test -race -count=1 -timeout 30m ./... "$@"
