@@ -1,0 +1,168 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/vigilsec/vigil/internal/detect"
+	"github.com/vigilsec/vigil/internal/event"
+	"github.com/vigilsec/vigil/internal/store"
+)
+
+// Default limits and timeouts.
+const (
+	DefaultMaxBodyBytes = 32 << 20
+	DefaultMaxLineBytes = 1 << 20
+	DefaultReadyTimeout = 2 * time.Second
+)
+
+// Ingester stores a batch of events durably and runs detection on it. A
+// *detect.Pipeline is an Ingester.
+type Ingester interface {
+	Ingest(ctx context.Context, events []*event.Event) (detect.Result, error)
+}
+
+// Config configures the handler returned by New. Store and Pipeline are
+// required; every other field has a default.
+type Config struct {
+	// Store answers queries, authenticates tokens and is pinged by /readyz.
+	// Required.
+	Store store.Store
+	// Pipeline stores and matches posted events. Required.
+	Pipeline Ingester
+	// Mapping is the field mapping applied to posted events; nil means
+	// internal/ingest's default.
+	Mapping *event.Mapping
+	// Logger receives one line per request and handler panics. Default:
+	// discard.
+	Logger *slog.Logger
+	// Gatherer is served at /metrics. Default: an empty registry.
+	Gatherer prometheus.Gatherer
+	// Registerer takes the API's own metrics (vigil_http_requests_total and
+	// vigil_http_request_duration_seconds). Nil: not registered.
+	Registerer prometheus.Registerer
+	// MetricsPublic serves /metrics without a bearer token, for scrapers on
+	// a trusted network. Default false: /metrics needs a token like the API.
+	MetricsPublic bool
+	// MaxBodyBytes caps a POST /api/v1/events body, both as sent and after
+	// gzip decoding; a larger body gets 413. Default DefaultMaxBodyBytes
+	// (32 MiB).
+	MaxBodyBytes int64
+	// MaxLineBytes caps one NDJSON line, and one record (an array element,
+	// or an object spread over lines); a batch with a longer one gets 413 and
+	// nothing of it is stored. Default DefaultMaxLineBytes (1 MiB), or
+	// MaxBodyBytes when that is smaller. It must not exceed MaxBodyBytes.
+	MaxLineBytes int
+	// ReadyTimeout bounds the store ping of /readyz. Default
+	// DefaultReadyTimeout (2 s).
+	ReadyTimeout time.Duration
+	// Version is reported in the X-Vigil-Version response header; empty
+	// means the header is not sent.
+	Version string
+}
+
+// server holds the checked configuration shared by the handlers.
+type server struct {
+	cfg Config
+	log *slog.Logger
+	m   *httpMetrics
+}
+
+// New checks cfg, applies its defaults and returns the API handler. The
+// handler is safe for concurrent use. It fails when a required field is
+// missing, a limit is negative or inconsistent, or the metrics cannot be
+// registered.
+func New(cfg Config) (http.Handler, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("api: Config.Store is required")
+	}
+	if cfg.Pipeline == nil {
+		return nil, errors.New("api: Config.Pipeline is required")
+	}
+	if cfg.MaxBodyBytes < 0 || cfg.MaxLineBytes < 0 || cfg.ReadyTimeout < 0 {
+		return nil, errors.New("api: limits and timeouts must not be negative")
+	}
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.MaxLineBytes == 0 {
+		cfg.MaxLineBytes = int(min(DefaultMaxLineBytes, cfg.MaxBodyBytes))
+	}
+	if int64(cfg.MaxLineBytes) > cfg.MaxBodyBytes {
+		return nil, errors.New("api: Config.MaxLineBytes exceeds MaxBodyBytes")
+	}
+	if cfg.ReadyTimeout == 0 {
+		cfg.ReadyTimeout = DefaultReadyTimeout
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Gatherer == nil {
+		cfg.Gatherer = prometheus.NewRegistry()
+	}
+	m, err := newHTTPMetrics(cfg.Registerer)
+	if err != nil {
+		return nil, err
+	}
+	s := &server{cfg: cfg, log: cfg.Logger, m: m}
+
+	mux := http.NewServeMux()
+	for _, rt := range s.routes() {
+		h := rt.handler
+		if rt.auth {
+			h = s.authenticate(h)
+		}
+		mux.Handle(rt.method+" "+rt.path, h)
+	}
+	return s.observe(jsonFallback(mux)), nil
+}
+
+// route is one registered endpoint. The route table is the single list that
+// the mux and the OpenAPI test both read.
+type route struct {
+	method  string
+	path    string // a ServeMux pattern path, "{id}" style as in OpenAPI
+	auth    bool
+	handler http.Handler
+}
+
+func (s *server) routes() []route {
+	metricsHandler := promhttp.HandlerFor(s.cfg.Gatherer, promhttp.HandlerOpts{
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	})
+	return []route{
+		{"POST", "/api/v1/events", true, http.HandlerFunc(s.postEvents)},
+		{"GET", "/api/v1/alerts", true, http.HandlerFunc(s.listAlerts)},
+		{"GET", "/api/v1/incidents", true, http.HandlerFunc(s.listIncidents)},
+		{"GET", "/api/v1/incidents/{id}", true, http.HandlerFunc(s.getIncident)},
+		{"GET", "/api/v1/openapi.json", false, http.HandlerFunc(serveOpenAPI)},
+		{"GET", "/healthz", false, http.HandlerFunc(healthz)},
+		{"GET", "/readyz", false, http.HandlerFunc(s.readyz)},
+		{"GET", "/metrics", !s.cfg.MetricsPublic, metricsHandler},
+	}
+}
+
+// healthz answers liveness probes: the process serves HTTP.
+func healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ok\n"))
+}
+
+// readyz answers readiness probes: the store answers a ping in time.
+func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.ReadyTimeout)
+	defer cancel()
+	if err := s.cfg.Store.Ping(ctx); err != nil {
+		s.log.Warn("store not ready", "err", err)
+		writeError(w, http.StatusServiceUnavailable, "store not ready")
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ok\n"))
+}

@@ -1,0 +1,252 @@
+package detect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/vigilsec/vigil/internal/event"
+	"github.com/vigilsec/vigil/internal/incident"
+	"github.com/vigilsec/vigil/internal/sigma"
+)
+
+// EventWriter stores events durably, committed before InsertEvents returns,
+// and returns their IDs in order.
+type EventWriter interface {
+	InsertEvents(ctx context.Context, events []*event.Event) ([]int64, error)
+}
+
+// AlertWriter stores an alert and its event links, setting a.ID.
+type AlertWriter interface {
+	InsertAlert(ctx context.Context, a *Alert) error
+}
+
+// IncidentOpener stores a new incident, assigning its ID and Number, and
+// links inc.AlertIDs to it.
+type IncidentOpener interface {
+	CreateIncident(ctx context.Context, inc *incident.Incident) error
+}
+
+// Rules matches an event against a rule set, calling fn once for each rule
+// that fires. A *sigma.Ruleset is Rules. Match must be safe for concurrent use.
+type Rules interface {
+	Match(e *event.Event, fn func(r *sigma.Rule))
+}
+
+// Config configures a Pipeline. Events, Alerts and Incidents are required;
+// the rest have defaults.
+type Config struct {
+	// Events stores the ingested events. Required.
+	Events EventWriter
+	// Alerts stores the raised alerts. Required.
+	Alerts AlertWriter
+	// Incidents opens incidents for high and critical alerts. Required.
+	Incidents IncidentOpener
+	// Rules are matched against every event. Nil means no rules: events are
+	// stored and nothing fires.
+	Rules Rules
+	// Now is the clock for alert and incident times. Default time.Now.
+	Now func() time.Time
+	// Logger receives detection failures. Default: discard.
+	Logger *slog.Logger
+	// Registerer takes the pipeline's metrics (see NewPipeline). Nil means
+	// the metrics are kept but not registered anywhere.
+	Registerer prometheus.Registerer
+}
+
+// Pipeline stores events and runs them through the rules, raising alerts and
+// opening incidents. It is safe for concurrent use.
+type Pipeline struct {
+	events    EventWriter
+	alerts    AlertWriter
+	incidents IncidentOpener
+	rules     Rules
+	now       func() time.Time
+	log       *slog.Logger
+	m         metrics
+}
+
+// Result is what one Ingest call did.
+type Result struct {
+	// EventIDs are the store IDs of the ingested events, in input order. They
+	// are set once the events are durable, even when Ingest then fails.
+	EventIDs []int64
+	// Alerts are the alerts raised and stored, in event order.
+	Alerts []*Alert
+	// Incidents are the incidents opened, in the order of their first alert.
+	Incidents []*incident.Incident
+}
+
+// NewPipeline checks cfg, applies its defaults and registers these metrics
+// on cfg.Registerer:
+//
+//   - vigil_events_ingested_total: events stored by Ingest.
+//   - vigil_alerts_total{level}: alerts raised, by rule level.
+//   - vigil_incidents_opened_total: incidents opened.
+//   - vigil_detect_match_duration_seconds: time to match one event against
+//     all rules.
+//   - vigil_detect_errors_total: alerts or incidents that could not be stored.
+//
+// Registering fails when the names are taken on that registerer.
+func NewPipeline(cfg Config) (*Pipeline, error) {
+	if cfg.Events == nil || cfg.Alerts == nil || cfg.Incidents == nil {
+		return nil, errors.New("detect: Config.Events, Alerts and Incidents are required")
+	}
+	p := &Pipeline{
+		events:    cfg.Events,
+		alerts:    cfg.Alerts,
+		incidents: cfg.Incidents,
+		rules:     cfg.Rules,
+		now:       cfg.Now,
+		log:       cfg.Logger,
+		m:         newMetrics(),
+	}
+	if p.now == nil {
+		p.now = time.Now
+	}
+	if p.log == nil {
+		p.log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Registerer != nil {
+		if err := p.m.register(cfg.Registerer); err != nil {
+			return nil, fmt.Errorf("detect: register metrics: %w", err)
+		}
+	}
+	return p, nil
+}
+
+// Ingest stores events durably, then matches each against the rules. Each
+// rule that fires on an event raises one Alert. Alerts of level high or
+// critical open an incident, severity from incident.SeverityFromLevel.
+//
+// Within one Ingest call, the incident-opening alerts of one rule share one
+// incident, so that a burst of repeated matches opens one incident and not
+// hundreds. Alerts in later calls open new incidents: grouping across calls
+// and deduplication are not done yet (#3).
+//
+// Ingest returns an error, with an empty Result, when the events could not
+// be stored; nothing was then stored. Once the events are durable, detection
+// runs to the end even if ctx is cancelled (the sender has its
+// acknowledgement coming); an alert or incident that cannot be stored is
+// logged at Error, counted in vigil_detect_errors_total and left out of the
+// Result, and Ingest still succeeds.
+func (p *Pipeline) Ingest(ctx context.Context, events []*event.Event) (Result, error) {
+	if len(events) == 0 {
+		return Result{}, nil
+	}
+	ids, err := p.events.InsertEvents(ctx, events)
+	if err != nil {
+		return Result{}, fmt.Errorf("detect: store events: %w", err)
+	}
+	if len(ids) != len(events) {
+		return Result{}, fmt.Errorf("detect: store events: got %d ids for %d events",
+			len(ids), len(events))
+	}
+	p.m.events.Add(float64(len(events)))
+
+	res := Result{EventIDs: ids}
+	ctx = context.WithoutCancel(ctx)
+	res.Alerts = p.raise(ctx, events, ids)
+	res.Incidents = p.open(ctx, res.Alerts)
+	return res, nil
+}
+
+// raise matches the events and stores an alert per match.
+func (p *Pipeline) raise(ctx context.Context, events []*event.Event, ids []int64) []*Alert {
+	if p.rules == nil {
+		return nil
+	}
+	var alerts []*Alert
+	for i, e := range events {
+		var fired []*sigma.Rule
+		start := time.Now()
+		p.rules.Match(e, func(r *sigma.Rule) { fired = append(fired, r) })
+		p.m.matchDuration.Observe(time.Since(start).Seconds())
+
+		for _, r := range fired {
+			a := &Alert{
+				RuleID:    r.ID,
+				RuleTitle: r.Title,
+				Level:     r.Level,
+				Tags:      append([]string(nil), r.Tags...),
+				EventIDs:  []int64{ids[i]},
+				EventTime: e.Time,
+				Created:   p.now(),
+			}
+			if err := p.alerts.InsertAlert(ctx, a); err != nil {
+				p.m.errors.Inc()
+				p.log.Error("store alert", "rule_id", r.ID, "err", err)
+				continue
+			}
+			p.m.alerts.WithLabelValues(levelLabel(r.Level)).Inc()
+			alerts = append(alerts, a)
+		}
+	}
+	return alerts
+}
+
+// open opens one incident per rule for the alerts whose level calls for one,
+// and sets IncidentID on those alerts.
+func (p *Pipeline) open(ctx context.Context, alerts []*Alert) []*incident.Incident {
+	type group struct {
+		inc    *incident.Incident
+		alerts []*Alert
+	}
+	var order []*group
+	byRule := make(map[string]*group)
+	for _, a := range alerts {
+		severity, opens := incident.SeverityFromLevel(a.Level)
+		if !opens {
+			continue
+		}
+		key := a.RuleID + "\x00" + a.RuleTitle
+		g, ok := byRule[key]
+		if !ok {
+			now := p.now()
+			g = &group{inc: &incident.Incident{
+				Title:    a.RuleTitle,
+				Severity: severity,
+				Status:   incident.StatusOpen,
+				Phase:    incident.PhaseDetected,
+				Opened:   now,
+				Updated:  now,
+			}}
+			byRule[key] = g
+			order = append(order, g)
+		}
+		g.inc.AlertIDs = append(g.inc.AlertIDs, a.ID)
+		g.alerts = append(g.alerts, a)
+	}
+
+	var opened []*incident.Incident
+	for _, g := range order {
+		if err := p.incidents.CreateIncident(ctx, g.inc); err != nil {
+			p.m.errors.Inc()
+			p.log.Error("open incident", "rule_id", g.alerts[0].RuleID, "err", err)
+			continue
+		}
+		p.m.incidents.Inc()
+		for _, a := range g.alerts {
+			a.IncidentID = g.inc.ID
+		}
+		opened = append(opened, g.inc)
+	}
+	return opened
+}
+
+// levelLabel bounds the level label to the Sigma levels, so that a rule with
+// an odd level cannot grow the label set.
+func levelLabel(level string) string {
+	switch level {
+	case "informational", "low", "medium", "high", "critical":
+		return level
+	case "":
+		return "none"
+	default:
+		return "other"
+	}
+}
