@@ -199,20 +199,14 @@ func (b *limitedBody) Close() error { return b.closer.Close() }
 // tooLong tells a reject for a line or record over Options.MaxLineBytes from
 // other rejects: it returns "line" for a long line, "the record at line" for
 // a long record (an array element, or an object spread over lines), and ""
-// for any other reject. internal/ingest words these reasons "line exceeds N
-// bytes" and "record exceeds N bytes" and has no typed marker for them.
-//
-// TODO: switch to a typed marker on ingest.LineError once it has one; until
-// then a reworded reason turns the 413 into an ordinary reject.
+// for any other reject.
 func tooLong(le *ingest.LineError) string {
-	if !strings.HasSuffix(le.Reason, " bytes") {
-		return ""
-	}
 	switch {
-	case strings.HasPrefix(le.Reason, "line exceeds "):
-		return "line"
-	case strings.HasPrefix(le.Reason, "record exceeds "):
+	case !le.TooLong:
+		return ""
+	case le.Record:
 		return "the record at line"
+	default:
+		return "line"
 	}
-	return ""
 }

@@ -390,6 +390,11 @@ func (m *Mapping) Apply(e *Event) {
 func hoistInto(top, cur map[string]any, parts []string) {
 	if len(parts) == 0 {
 		for k, v := range cur {
+			// Sigma names fields as the log shows them with spaces
+			// stripped ("Source Name" is SourceName).
+			if strings.Contains(k, " ") {
+				k = strings.ReplaceAll(k, " ", "")
+			}
 			if _, ok := top[k]; !ok {
 				top[k] = v
 			}

@@ -463,3 +463,18 @@ func FuzzParseMapping(f *testing.F) {
 		_ = json.NewEncoder(&buf).Encode(e.Fields)
 	})
 }
+
+// TestApplyStripsSpaces checks that hoisted names lose their spaces, as the
+// Sigma specification names fields ("Source Name" → SourceName).
+func TestApplyStripsSpaces(t *testing.T) {
+	t.Parallel()
+	in := `{"Event": {"System": {"EventID": 1116},
+	 "EventData": {"Source Name": "Real-Time Protection", "Threat Name": "X"}}}`
+	e := &Event{Fields: decode(t, in)}
+	DefaultMapping().Apply(e)
+	for k, w := range map[string]any{"SourceName": "Real-Time Protection", "ThreatName": "X"} {
+		if diff := cmp.Diff(w, e.Fields[k]); diff != "" {
+			t.Errorf("field %s (-want +got):\n%s", k, diff)
+		}
+	}
+}

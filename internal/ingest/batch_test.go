@@ -3,6 +3,7 @@ package ingest
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -22,7 +23,12 @@ func batch(t testing.TB, body string, opts Options) (got, error) {
 		g.Events = append(g.Events, e.Source.String()+" "+string(b))
 	}
 	for _, r := range rejects {
-		g.Errors = append(g.Errors, r.Error())
+		msg := r.Error()
+		if r.TooLong != strings.Contains(r.Reason, " exceeds ") ||
+			r.Record != strings.HasPrefix(r.Reason, "record ") && r.TooLong {
+			msg += fmt.Sprintf(" [TooLong=%v Record=%v]", r.TooLong, r.Record)
+		}
+		g.Errors = append(g.Errors, msg)
 	}
 	return g, err
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"time"
 )
 
@@ -39,7 +38,7 @@ func (rd *reader) jsonObjects(br *bufio.Reader, name string) error {
 			rec.reset()
 		}
 		if tooLong {
-			rd.reject(name, lr.line, lineTooLong(rd.opts.MaxLineBytes))
+			rd.rejectLong(name, lr.line, false)
 			continue
 		}
 		if err := rd.objectLine(name, lr.line, line, &rec); err != nil {
@@ -71,7 +70,7 @@ func (rd *reader) objectLine(name string, n int, line []byte, rec *objectRecord)
 	rec.data = append(rec.data, line...)
 	rec.data = append(rec.data, '\n')
 	if len(rec.data) > rd.opts.MaxLineBytes {
-		rd.reject(name, rec.start, "record exceeds "+strconv.Itoa(rd.opts.MaxLineBytes)+" bytes")
+		rd.rejectLong(name, rec.start, true)
 		rec.skipping = true
 		rec.data = rec.data[:0]
 		if rec.depth == 0 {
@@ -223,7 +222,7 @@ func (rd *reader) jsonArray(br *bufio.Reader, name string) error {
 		}
 		line := lc.lineAt(dec.InputOffset() - int64(len(raw)))
 		if len(raw) > rd.opts.MaxLineBytes {
-			rd.reject(name, line, "record exceeds "+strconv.Itoa(rd.opts.MaxLineBytes)+" bytes")
+			rd.rejectLong(name, line, true)
 			continue
 		}
 		if raw[0] != '{' {

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"errors"
 	"io"
-	"strconv"
 )
 
 // lineReader splits a stream into lines of at most max bytes, without their
@@ -66,8 +65,4 @@ func trimEOL(b []byte) []byte {
 		b = b[:n-1]
 	}
 	return b
-}
-
-func lineTooLong(max int) string {
-	return "line exceeds " + strconv.Itoa(max) + " bytes"
 }

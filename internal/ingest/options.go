@@ -50,6 +50,10 @@ type LineError struct {
 	Line int
 	// Reason says what is wrong, e.g. "line exceeds 1048576 bytes".
 	Reason string
+	// TooLong is set when the line or record exceeds Options.MaxLineBytes;
+	// Record then tells a multi-line record (an array element, a
+	// pretty-printed object) from a single line.
+	TooLong, Record bool
 }
 
 // Error renders the error as "file:line: reason", or "line N: reason" when

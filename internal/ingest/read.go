@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -171,6 +172,20 @@ func (rd *reader) reject(file string, line int, reason string) {
 	if rd.onErr != nil {
 		rd.onErr(&LineError{File: file, Line: line, Reason: reason})
 	}
+}
+
+// rejectLong reports a line (or, with record, a multi-line record) over
+// Options.MaxLineBytes.
+func (rd *reader) rejectLong(file string, line int, record bool) {
+	if rd.onErr == nil {
+		return
+	}
+	what := "line"
+	if record {
+		what = "record"
+	}
+	rd.onErr(&LineError{File: file, Line: line, TooLong: true, Record: record,
+		Reason: what + " exceeds " + strconv.Itoa(rd.opts.MaxLineBytes) + " bytes"})
 }
 
 // Magic numbers of the archive formats.

@@ -22,7 +22,7 @@ func (rd *reader) text(br *bufio.Reader, name string) error {
 			return &readError{name, err}
 		}
 		if tooLong {
-			rd.reject(name, lr.line, lineTooLong(rd.opts.MaxLineBytes))
+			rd.rejectLong(name, lr.line, false)
 			continue
 		}
 		if isBlank(line) {

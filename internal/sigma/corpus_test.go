@@ -191,7 +191,11 @@ func sampleEvents(path string) ([]*event.Event, error) {
 		sc := bufio.NewScanner(f)
 		for sc.Scan() {
 			if line := strings.TrimSpace(sc.Text()); line != "" {
-				evs = append(evs, &event.Event{Fields: map[string]any{"message": line}})
+				// The one raw sample is a Cisco IOS AAA line; no mapping
+				// recognises Cisco events, so the event declares its source
+				// as a collector for Cisco devices would.
+				evs = append(evs, &event.Event{Fields: map[string]any{"message": line,
+					"logsource": map[string]any{"product": "cisco", "service": "aaa"}}})
 			}
 		}
 		return evs, sc.Err()

@@ -29,8 +29,11 @@ var builtinLogsources []byte
 // fields).
 //
 // An entry applies to a rule when every key the entry sets equals the
-// rule's (ignoring case); the entries that apply are alternatives (OR).
-// When none applies the rule is unconstrained.
+// rule's (ignoring case); of those, the ones that set the most keys are
+// alternatives (OR), so a product-wide entry is only a fallback. When none
+// applies, the event must declare the logsource itself in the fields
+// logsource.product, logsource.category and logsource.service; a rule with
+// an empty logsource is unconstrained.
 //
 // A LogsourceMapping is safe for concurrent use.
 type LogsourceMapping struct {
@@ -240,8 +243,8 @@ func (e *lsEntry) appliesTo(ls Logsource) bool {
 		(a.Service == "" || a.Service == ls.Service)
 }
 
-// resolve returns the filter for a logsource, nil when the mapping does not
-// constrain it. Results are cached, so rules with one logsource share one
+// resolve returns the filter for a logsource, nil for an empty logsource
+// (unconstrained). Results are cached, so rules with one logsource share one
 // filter.
 func (m *LogsourceMapping) resolve(ls Logsource) (*filter, error) {
 	ls = Logsource{Product: strings.ToLower(ls.Product), Category: strings.ToLower(ls.Category),
@@ -252,6 +255,9 @@ func (m *LogsourceMapping) resolve(ls Logsource) (*filter, error) {
 		return f, nil
 	}
 	alts := m.alternatives(ls, 0)
+	if len(alts) == 0 && ls != (Logsource{}) {
+		alts = []alternative{declared(ls)}
+	}
 	if len(alts) > maxAlternatives {
 		return nil, fmt.Errorf("logsource %s resolves to %d alternatives in %s, more than %d",
 			ls, len(alts), m.name, maxAlternatives)
@@ -271,10 +277,7 @@ func (m *LogsourceMapping) alternatives(ls Logsource, depth int) []alternative {
 		return nil
 	}
 	var out []alternative
-	for _, e := range m.entries {
-		if !e.appliesTo(ls) {
-			continue
-		}
+	for _, e := range m.mostSpecific(ls) {
 		base := alternative{fieldmap: e.fieldmap, ids: e.ids, channels: e.channels}
 		if e.cond != nil {
 			base.conds = append(base.conds, e.cond)
@@ -295,6 +298,60 @@ func (m *LogsourceMapping) alternatives(ls Logsource, depth int) []alternative {
 		}
 	}
 	return out
+}
+
+// mostSpecific returns the entries that apply to ls and set the most keys:
+// a product-wide entry (product: windows) is a fallback for the logsources
+// that no category or service entry covers.
+func (m *LogsourceMapping) mostSpecific(ls Logsource) []*lsEntry {
+	var out []*lsEntry
+	best := 0
+	for _, e := range m.entries {
+		if !e.appliesTo(ls) {
+			continue
+		}
+		n := e.applies.keys()
+		switch {
+		case n > best:
+			best, out = n, append(out[:0], e)
+		case n == best:
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// keys counts the keys a logsource sets.
+func (l Logsource) keys() int {
+	n := 0
+	for _, v := range []string{l.Product, l.Category, l.Service} {
+		if v != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// declared is the alternative for a logsource that no entry of the mapping
+// covers: the event must name it in its own fields logsource.product,
+// logsource.category and logsource.service (those the rule sets), as a
+// sender or a field mapping can. Without it a rule for, say, Zeek or Cisco
+// would be tried on every Windows event, and its negated selections would
+// fire there.
+func declared(ls Logsource) alternative {
+	var alt alternative
+	for _, kv := range [][2]string{{"product", ls.Product}, {"category", ls.Category},
+		{"service", ls.Service}} {
+		if kv[1] == "" {
+			continue
+		}
+		alt.conds = append(alt.conds, &fieldTest{
+			path: event.NewPath("logsource." + kv[0]),
+			vals: []valueMatcher{&strMatcher{pat: compilePattern(literalRunes(kv[1]),
+				posWhole, false)}},
+		})
+	}
+	return alt
 }
 
 // merge ANDs two alternatives; the outer field mapping wins.

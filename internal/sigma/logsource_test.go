@@ -40,6 +40,12 @@ detection:
   sel: {c-uri|contains: '/etc/passwd'}
   condition: sel
 `,
+		"file access": `title: file access
+logsource: {product: windows, category: file_access}
+detection:
+  sel: {ObjectName|endswith: '\secret.txt'}
+  condition: sel
+`,
 		"ps": `title: ps
 logsource: {product: windows, category: ps_script}
 detection:
@@ -76,9 +82,17 @@ detection:
 		{"security service other channel", `{"EventID":4625,"Channel":"System"}`, nil},
 		{"sshd", `{"program":"sshd","message":"Failed password for root"}`, []string{"sshd"}},
 		{"sshd other program", `{"program":"cron","message":"Failed password for root"}`, nil},
-		{"web", `{"cs-method":"GET","c-uri":"/a/../etc/passwd"}`, []string{"free", "web"}},
+		{"web", `{"cs-method":"GET","c-uri":"/a/../etc/passwd"}`, []string{"web"}},
 		{"web needs reader fields", `{"uri":"/etc/passwd","c-uri-query":"x"}`, nil},
-		{"unconstrained", `{"c-uri":"/etc/passwd"}`, []string{"free", "web"}},
+		{"unmapped product undeclared", `{"c-uri":"/etc/passwd"}`, []string{"web"}},
+		{"unmapped product declared", `{"c-uri":"/etc/passwd",` +
+			`"logsource":{"product":"SomeProduct"}}`, []string{"free", "web"}},
+		{"unmapped product declared other", `{"c-uri":"/etc/passwd",` +
+			`"logsource":{"product":"zeek"}}`, []string{"web"}},
+		{"windows fallback", `{"EventID":4663,"Channel":"Security",` +
+			`"ObjectName":"C:\\secret.txt"}`, []string{"file access"}},
+		{"windows fallback needs a channel", `{"EventID":4663,` +
+			`"ObjectName":"C:\\secret.txt"}`, nil},
 		{"ps script", `{"EventID":4104,"Channel":"Microsoft-Windows-PowerShell/Operational",` +
 			`"ScriptBlockText":"Invoke-Mimikatz -x"}`, []string{"ps"}},
 		{"ps script core", `{"EventID":4104,"Channel":"PowerShellCore/Operational",` +

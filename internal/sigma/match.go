@@ -82,12 +82,6 @@ func (n ofNode) eval(ev *event.Event) bool {
 
 func (n ofNode) cost() int { return sumCost(n.nodes) }
 
-// constNode is always true or always false.
-type constNode bool
-
-func (n constNode) eval(*event.Event) bool { return bool(n) }
-func (n constNode) cost() int              { return 0 }
-
 // valueMatcher tests one event value (never a list: fieldTest walks lists).
 type valueMatcher interface {
 	match(ev *event.Event, v any) bool

@@ -19,6 +19,11 @@ func jsonEvent(t testing.TB, s string) *event.Event {
 	if err := dec.Decode(&m); err != nil {
 		t.Fatalf("decode %s: %v", s, err)
 	}
+	// Test rules have the logsource product "test", which no mapping covers,
+	// so events declare it.
+	if _, ok := m["logsource"]; !ok && m != nil {
+		m["logsource"] = map[string]any{"product": "test"}
+	}
 	return &event.Event{Fields: m}
 }
 
