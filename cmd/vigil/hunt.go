@@ -29,8 +29,7 @@ func runHunt(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var rulePaths stringList
 	fs.Var(&rulePaths, "rules", "Sigma rule file or folder (repeatable; required)")
 	format := fs.String("format", "table", "output format: table or ndjson")
-	mappingFile := fs.String("mapping", "", "YAML field mapping that extends the built-in one")
-	lsFile := fs.String("logsources", "", "logsource mapping file (thor.yml layout); default built-in")
+	rf := addRuleFlags(fs, true)
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "goroutines matching events")
 	progress := fs.String("progress", "auto", "progress bar on stderr: auto (when a terminal), on, off")
 	inputs, err := parseFlags(fs, args)
@@ -51,13 +50,13 @@ func runHunt(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 
-	opts, err := loadHuntOptions(*mappingFile, *lsFile)
+	opts, mapping, err := rf.load()
 	if err != nil {
 		fmt.Fprintf(stderr, "vigil hunt: %v\n", err)
 		return exitError
 	}
 	loadStart := time.Now()
-	rs, diags, err := sigma.Load(rulePaths, sigma.Options{Logsources: opts.logsources})
+	rs, diags, err := sigma.Load(rulePaths, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "vigil hunt: load rules: %v\n", err)
 		return exitError
@@ -71,7 +70,7 @@ func runHunt(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	out := bufio.NewWriterSize(stdout, 64<<10)
 	h := hunt.New(hunt.Config{
 		Rules:   rs,
-		Ingest:  ingest.Options{Mapping: opts.mapping},
+		Ingest:  ingest.Options{Mapping: mapping},
 		Workers: *workers,
 		Output:  detectionWriter(out, *format),
 		OnBadRecord: func(e *ingest.LineError) {
@@ -111,32 +110,6 @@ func checkHuntArgs(rules, inputs []string, format, progress string, workers int)
 		return fmt.Sprintf("--workers %d: want at least 1", workers)
 	}
 	return ""
-}
-
-type huntOptions struct {
-	mapping    *event.Mapping
-	logsources *sigma.LogsourceMapping
-}
-
-// loadHuntOptions reads the optional field and logsource mapping files.
-func loadHuntOptions(mappingFile, lsFile string) (huntOptions, error) {
-	var o huntOptions
-	o.mapping = event.DefaultMapping()
-	if mappingFile != "" {
-		m, err := event.LoadMapping(mappingFile)
-		if err != nil {
-			return o, fmt.Errorf("load field mapping: %w", err)
-		}
-		o.mapping = o.mapping.Merge(m)
-	}
-	if lsFile != "" {
-		ls, err := sigma.LoadLogsourceMapping(lsFile)
-		if err != nil {
-			return o, fmt.Errorf("load logsource mapping: %w", err)
-		}
-		o.logsources = ls
-	}
-	return o, nil
 }
 
 // reportDiagnostics prints each rule that failed to load and counts failures

@@ -10,7 +10,7 @@ import (
 	"github.com/vigilsec/vigil/internal/sigma"
 )
 
-const rulesUsage = "vigil rules lint [--logsources FILE] [--quiet] PATH..."
+const rulesUsage = "vigil rules lint [--logsources FILE] [--placeholders FILE] [--quiet] PATH..."
 
 // runRules dispatches the rules subcommands; lint is the only one so far.
 func runRules(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -25,7 +25,7 @@ func runRules(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 // not load, with file, line and reason. Exit 1 if any failed.
 func runRulesLint(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("rules lint", rulesUsage, stderr)
-	lsFile := fs.String("logsources", "", "logsource mapping file (thor.yml layout); default built-in")
+	rf := addRuleFlags(fs, false)
 	quiet := fs.Bool("quiet", false, "do not list skipped documents (correlation rules, filters)")
 	paths, err := parseFlags(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
@@ -39,12 +39,10 @@ func runRulesLint(args []string, stdout, stderr io.Writer) int {
 			rulesUsage)
 		return exitUsage
 	}
-	var opts sigma.Options
-	if *lsFile != "" {
-		if opts.Logsources, err = sigma.LoadLogsourceMapping(*lsFile); err != nil {
-			fmt.Fprintf(stderr, "vigil rules lint: load logsource mapping: %v\n", err)
-			return exitError
-		}
+	opts, _, err := rf.load()
+	if err != nil {
+		fmt.Fprintf(stderr, "vigil rules lint: %v\n", err)
+		return exitError
 	}
 	rs, diags, err := sigma.Load(paths, opts)
 	if err != nil {

@@ -28,7 +28,8 @@ import (
 )
 
 const serveUsage = "vigil serve [--listen ADDR] [--data DIR] [--rules PATH]... " +
-	"[--store sqlite|postgres] [--pg-dsn DSN] [--log-level LEVEL] [--metrics-public]"
+	"[--store sqlite|postgres] [--pg-dsn DSN] [--log-level LEVEL] [--metrics-public] " +
+	"[--mapping FILE] [--logsources FILE] [--placeholders FILE]"
 
 // Defaults of vigil serve, and how long a shutdown waits for requests.
 const (
@@ -47,6 +48,7 @@ type serveConfig struct {
 	logLevel      slog.Level
 	metricsPublic bool
 	adminToken    string // VIGIL_ADMIN_TOKEN; never logged
+	ruleFlags     *ruleFlags
 }
 
 // runServe runs the API server until ctx is cancelled (SIGINT or SIGTERM).
@@ -98,6 +100,7 @@ func resolveServeConfig(args []string, getenv func(string) string,
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error (env VIGIL_LOG_LEVEL)")
 	metricsPublic := fs.Bool("metrics-public", false,
 		"serve /metrics without a bearer token (env VIGIL_METRICS_PUBLIC)")
+	rf := addRuleFlags(fs, true)
 	rest, err := parseFlags(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		return serveConfig{}, err
@@ -126,6 +129,7 @@ func resolveServeConfig(args []string, getenv func(string) string,
 		store:      pick("store", "VIGIL_STORE", *storeKind),
 		pgDSN:      pick("pg-dsn", "VIGIL_PG_DSN", *pgDSN),
 		adminToken: getenv("VIGIL_ADMIN_TOKEN"),
+		ruleFlags:  rf,
 	}
 	if !given["rules"] && getenv("VIGIL_RULES") != "" {
 		cfg.rules = filepath.SplitList(getenv("VIGIL_RULES"))
@@ -173,7 +177,11 @@ func serveUntilDone(ctx context.Context, cfg serveConfig, log *slog.Logger,
 	if err := bootstrapAdmin(ctx, st, cfg.adminToken, log, stdout); err != nil {
 		return err
 	}
-	rs, err := loadServeRules(cfg.rules, log)
+	ruleOpts, mapping, err := cfg.ruleFlags.load()
+	if err != nil {
+		return err
+	}
+	rs, err := loadServeRules(cfg.rules, ruleOpts, log)
 	if err != nil {
 		return err
 	}
@@ -191,7 +199,7 @@ func serveUntilDone(ctx context.Context, cfg serveConfig, log *slog.Logger,
 	handler, err := api.New(api.Config{
 		Store: st, Pipeline: pipeline, Logger: log,
 		Gatherer: reg, Registerer: reg, MetricsPublic: cfg.metricsPublic,
-		Version: version,
+		Mapping: mapping, Version: version,
 	})
 	if err != nil {
 		return err
@@ -301,13 +309,14 @@ func printTokenBox(w io.Writer, secret string) {
 // loadServeRules loads the rules; each rule that cannot be loaded is logged
 // with its diagnostic and skipped, and the server starts with the rest. It
 // fails only when a path cannot be read.
-func loadServeRules(paths []string, log *slog.Logger) (*sigma.Ruleset, error) {
+func loadServeRules(paths []string, opts sigma.Options, log *slog.Logger) (*sigma.Ruleset,
+	error) {
 	if len(paths) == 0 {
 		log.Warn("no rules given: events are stored but nothing is detected")
 		return sigma.NewRuleset(nil), nil
 	}
 	start := time.Now()
-	rs, diags, err := sigma.Load(paths, sigma.Options{})
+	rs, diags, err := sigma.Load(paths, opts)
 	if err != nil {
 		return nil, err
 	}

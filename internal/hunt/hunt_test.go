@@ -30,7 +30,7 @@ func writeInput(t *testing.T, n int) string {
 	t.Helper()
 	var b strings.Builder
 	for i := range n {
-		fmt.Fprintf(&b, "{\"n\": \"%d\"}\n", i)
+		fmt.Fprintf(&b, "{\"n\": \"%d\", \"logsource\": {\"product\": \"test\"}}\n", i)
 	}
 	p := filepath.Join(t.TempDir(), "numbers.ndjson")
 	if err := os.WriteFile(p, []byte(b.String()), 0o600); err != nil {

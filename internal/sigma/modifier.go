@@ -303,7 +303,7 @@ func expandPlaceholders(s string, values map[string][]string) ([]string, error) 
 			vals, ok := values[name]
 			if !ok {
 				return nil, fmt.Errorf("unsupported: placeholder %%%s%% has no configured values "+
-					"(expand modifier; set Options.Placeholders)", name)
+					"(expand modifier)", name)
 			}
 			var next []string
 			for _, o := range out {

@@ -318,7 +318,7 @@ func TestDiagnostics(t *testing.T) {
 		{"placeholder", testRule("sel: {f|expand: '%admins%'}\ncondition: sel"), Diagnostic{
 			File: "r.yml", Line: 6, Column: 19, RuleID: "t-1", Title: "test",
 			Reason: "unsupported: placeholder %admins% has no configured values (expand " +
-				"modifier; set Options.Placeholders)"}},
+				"modifier)"}},
 		{"correlation", "title: c\nid: c-1\ncorrelation:\n  type: event_count\n", Diagnostic{
 			File: "r.yml", Line: 1, RuleID: "c-1", Title: "c",
 			Reason: "correlation rule: not supported yet, skipped", Skipped: true}},
