@@ -67,8 +67,11 @@
 // (logsources.yml): Windows channels for the services, Sysmon, Security and
 // PowerShell event IDs for the categories (process_creation also as
 // Security 4688 with Image read from NewProcessName), the syslog program
-// for Linux services and the web access fields for webserver. A rule whose
-// logsource the mapping does not know is evaluated against every event.
+// for Linux services and the web access fields for webserver, with
+// product-wide fallbacks for windows and linux. A rule whose logsource the
+// mapping does not cover only sees events that declare that logsource in
+// their fields logsource.product, logsource.category and logsource.service;
+// a rule with an empty logsource sees every event.
 //
 // # Matching
 //
