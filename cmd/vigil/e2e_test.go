@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigilsec/vigil/internal/store/postgres"
+	"github.com/vigilsec/vigil/internal/store/postgres/pgtest"
 	"github.com/vigilsec/vigil/internal/store/sqlite"
 )
 
@@ -67,18 +69,26 @@ func buildVigil(t *testing.T) string {
 	return bin
 }
 
-// startVigil starts "vigil serve" on a loopback port 0 and waits until
-// /readyz answers 200.
+// startVigil starts "vigil serve" with a SQLite store in data, on a
+// loopback port 0, and waits until /readyz answers 200.
 func startVigil(t *testing.T, bin, data string) *e2eProcess {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--data", data,
-		"--rules", e2eRules)
+	return startVigilWith(t, bin, []string{"--data", data})
+}
+
+// startVigilWith is startVigil with the store chosen by args and by env, a
+// list of VIGIL_*=value settings.
+func startVigilWith(t *testing.T, bin string, args []string, env ...string) *e2eProcess {
+	t.Helper()
+	args = append([]string{"serve", "--listen", "127.0.0.1:0", "--rules", e2eRules}, args...)
+	cmd := exec.Command(bin, args...)
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "VIGIL_") {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
 	cmd.Env = append(cmd.Env, "VIGIL_ADMIN_TOKEN="+e2eToken)
+	cmd.Env = append(cmd.Env, env...)
 	cmd.Stdout = io.Discard
 	pipe, err := cmd.StderrPipe()
 	if err != nil {
@@ -339,6 +349,72 @@ func TestEndToEndLsassDump(t *testing.T) {
 	st, err := sqlite.Open(context.Background(), filepath.Join(dataDir, "vigil.db"))
 	if err != nil {
 		t.Fatalf("open the data folder's store: %v", err)
+	}
+	defer st.Close()
+	if n, err := st.CountEvents(context.Background()); err != nil || n != int64(wantEvents) {
+		t.Errorf("stored events after restart = %d, %v; want %d", n, err, wantEvents)
+	}
+}
+
+// TestEndToEndPostgres runs vigil serve on a PostgreSQL database of its own:
+// a batch is posted, alerts and incidents are listed, the process is killed
+// right after the answer, and a restart still has every acknowledged event.
+// It skips when PostgreSQL does not answer, and fails then under CI.
+func TestEndToEndPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	e2eCorpus(t)
+	dsn := pgtest.NewDatabase(t)
+	t.Parallel()
+	data, wantEvents := readDataset(t)
+
+	bin := buildVigil(t)
+	start := func() *e2eProcess {
+		// The DSN goes through the environment, out of the process list.
+		return startVigilWith(t, bin, []string{"--store", "postgres"}, "VIGIL_PG_DSN="+dsn)
+	}
+	p := start()
+	var res struct {
+		Accepted  int      `json:"accepted"`
+		Alerts    int      `json:"alerts"`
+		Incidents []string `json:"incidents"`
+	}
+	if status := p.call(t, "POST", "/api/v1/events", bytes.NewReader(data), &res); status != 200 {
+		t.Fatalf("POST events: status %d: %+v", status, res)
+	}
+	if res.Accepted != wantEvents || res.Alerts == 0 || len(res.Incidents) == 0 {
+		t.Errorf("accepted %d events, %d alerts, incidents %v; want %d events and some "+
+			"alerts and incidents", res.Accepted, res.Alerts, res.Incidents, wantEvents)
+	}
+	alerts, incidents := p.alerts(t), p.incidents(t)
+	if len(alerts) != res.Alerts || len(incidents) != len(res.Incidents) {
+		t.Errorf("listed %d alerts and %d incidents, the POST raised %d and %d",
+			len(alerts), len(incidents), res.Alerts, len(res.Incidents))
+	}
+
+	// Acknowledged means durable: no clean shutdown.
+	p.cmd.Process.Kill()
+	<-p.done
+	logs := p.stderr.String()
+	p = start()
+	if got := p.alerts(t); len(got) != len(alerts) {
+		t.Errorf("after kill and restart: %d alerts, want %d", len(got), len(alerts))
+	}
+	if got := p.incidents(t); len(got) != len(incidents) {
+		t.Errorf("after kill and restart: %d incidents, want %d", len(got), len(incidents))
+	}
+	p.stop(t)
+	logs += p.stderr.String()
+	for _, secret := range []string{e2eToken, dsn} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("the log holds a secret (%d characters)", len(secret))
+		}
+	}
+
+	st, err := postgres.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatalf("open the store: %v", err)
 	}
 	defer st.Close()
 	if n, err := st.CountEvents(context.Background()); err != nil || n != int64(wantEvents) {

@@ -128,7 +128,7 @@ func writeSummary(w io.Writer, s hunt.Summary) {
 	if secs > 0 {
 		rate = float64(s.Events) / secs
 	}
-	fmt.Fprintf(w, "\nrules:      %s loaded, %d failed to load, %d skipped (correlation or filter), %.2fs\n",
+	fmt.Fprintf(w, "\nrules:      %s loaded, %d not loaded, %d skipped (correlation or filter), %.2fs\n",
 		group(int64(s.RulesLoaded)), s.RulesFailed, s.RulesSkipped, s.LoadTime.Seconds())
 	fmt.Fprintf(w, "events:     %s read from %d files, %s malformed records skipped\n",
 		group(s.Events), s.Files, group(s.BadRecords))

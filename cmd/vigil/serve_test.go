@@ -16,6 +16,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/vigilsec/vigil/internal/api"
 )
 
 // lockedBuffer is a bytes.Buffer safe for a server's concurrent writes.
@@ -124,8 +127,14 @@ func TestResolveServeConfig(t *testing.T) {
 			if err != nil {
 				t.Fatalf("resolveServeConfig: %v", err)
 			}
-			if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(serveConfig{})); diff != "" {
+			// The rule flags are pointers into the FlagSet: compared apart.
+			if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(serveConfig{}),
+				cmpopts.IgnoreFields(serveConfig{}, "ruleFlags")); diff != "" {
 				t.Errorf("config (-want +got):\n%s", diff)
+			}
+			if got.ruleFlags == nil || got.ruleFlags.mapping == nil {
+				t.Errorf("ruleFlags = %+v, want the flags of a command that reads events",
+					got.ruleFlags)
 			}
 		})
 	}
@@ -350,5 +359,31 @@ func TestServeStartFailures(t *testing.T) {
 				t.Errorf("no error logged:\n%s", stderr.String())
 			}
 		})
+	}
+}
+
+// TestHTTPServerDeadlines guards the deadlines that keep a slow client from
+// holding a connection: without ReadTimeout, a request body sent a byte a
+// minute ties up a goroutine for good.
+func TestHTTPServerDeadlines(t *testing.T) {
+	t.Parallel()
+	srv := newHTTPServer(http.NotFoundHandler(), slog.New(slog.DiscardHandler))
+	tests := []struct {
+		name string
+		got  time.Duration
+	}{
+		{"ReadHeaderTimeout", srv.ReadHeaderTimeout},
+		{"ReadTimeout", srv.ReadTimeout},
+		{"IdleTimeout", srv.IdleTimeout},
+	}
+	for _, tt := range tests {
+		if tt.got <= 0 {
+			t.Errorf("%s = %v, want a deadline", tt.name, tt.got)
+		}
+	}
+	// A full batch must still fit in ReadTimeout at a modest 300 KB/s.
+	if need := time.Duration(api.DefaultMaxBodyBytes) * time.Second / 300e3; srv.ReadTimeout < need {
+		t.Errorf("ReadTimeout = %v, shorter than the %v a full batch takes at 300 KB/s",
+			srv.ReadTimeout, need)
 	}
 }

@@ -1,12 +1,15 @@
 package api_test
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -781,5 +784,60 @@ func TestNewChecksConfig(t *testing.T) {
 		if _, err := api.New(tt.cfg); err == nil {
 			t.Errorf("%s: New gave no error", tt.name)
 		}
+	}
+}
+
+// TestUnreadBodyDoesNotHold checks that an answer given without reading the
+// body goes out at once: a client announcing a body it never sends must not
+// hold the connection, with or without a token.
+func TestUnreadBodyDoesNotHold(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	tests := []struct {
+		name    string
+		headers string
+		want    string
+	}{
+		{"no token", "", "401"},
+		{"bad token", "Authorization: Bearer vgl_wrong\r\n", "401"},
+		{"unsupported content type", "Authorization: Bearer " + goodToken +
+			"\r\nContent-Type: text/csv\r\n", "415"},
+		{"unsupported content encoding", "Authorization: Bearer " + goodToken +
+			"\r\nContent-Encoding: br\r\n", "415"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			conn, err := net.Dial("tcp", f.srv.Listener.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			// 1,000 bytes announced, none sent.
+			req := "POST /api/v1/events HTTP/1.1\r\nHost: vigil\r\n" + tt.headers +
+				"Content-Length: 1000\r\n\r\n"
+			if _, err := io.WriteString(conn, req); err != nil {
+				t.Fatal(err)
+			}
+			conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				t.Fatalf("no answer while the body is pending: %v", err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if got := strconv.Itoa(resp.StatusCode); got != tt.want {
+				t.Errorf("status %s, want %s", got, tt.want)
+			}
+			if !resp.Close {
+				t.Error("answer without Connection: close, with the body unread")
+			}
+			// The server lets go of the connection: it does not wait for the
+			// body after answering either.
+			if n, err := conn.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
+				t.Errorf("after the answer, Read = %d, %v; want the connection closed (EOF)",
+					n, err)
+			}
+		})
 	}
 }

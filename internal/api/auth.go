@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/vigilsec/vigil/internal/auth"
 	"github.com/vigilsec/vigil/internal/store"
@@ -21,17 +22,17 @@ func (s *server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		secret, ok := bearer(r.Header.Get("Authorization"))
 		if !ok {
-			unauthorized(w, "", "missing bearer token")
+			unauthorized(w, r, "", "missing bearer token")
 			return
 		}
 		if len(secret) > maxTokenLen {
-			unauthorized(w, "invalid_token", "invalid bearer token")
+			unauthorized(w, r, "invalid_token", "invalid bearer token")
 			return
 		}
 		_, err := auth.Authenticate(r.Context(), s.cfg.Store, secret)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			unauthorized(w, "invalid_token", "invalid, revoked or expired bearer token")
+			unauthorized(w, r, "invalid_token", "invalid, revoked or expired bearer token")
 			return
 		case err != nil:
 			s.log.Error("authenticate", "err", err)
@@ -54,12 +55,30 @@ func bearer(header string) (string, bool) {
 }
 
 // unauthorized answers 401 with a Bearer challenge; code is the RFC 6750
-// error code, empty when no credentials were sent.
-func unauthorized(w http.ResponseWriter, code, msg string) {
+// error code, empty when no credentials were sent. The request body is not
+// read, so the connection is closed after the answer (see closeUnread).
+func unauthorized(w http.ResponseWriter, r *http.Request, code, msg string) {
 	challenge := `Bearer realm="vigil"`
 	if code != "" {
 		challenge += `, error="` + code + `"`
 	}
 	w.Header().Set("WWW-Authenticate", challenge)
+	closeUnread(w, r)
 	writeError(w, http.StatusUnauthorized, msg)
+}
+
+// closeUnread gives up the request body before an answer sent without
+// reading it, and closes the connection after the answer. Otherwise
+// net/http reads up to 256 KiB of the unread body, before and after it
+// sends the answer, with no deadline of its own: a client that announces a
+// body and never sends it would hold the connection and its goroutine for
+// as long as it likes, token or not.
+func closeUnread(w http.ResponseWriter, r *http.Request) {
+	if r.ContentLength == 0 {
+		return
+	}
+	w.Header().Set("Connection", "close")
+	// An expired read deadline makes those reads fail at once. The error
+	// only means that the writer cannot set deadlines (a test recorder).
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now())
 }

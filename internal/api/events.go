@@ -41,11 +41,13 @@ type rejectedLine struct {
 //   - 500: the events could not be stored; nothing of the batch is stored.
 func (s *server) postEvents(w http.ResponseWriter, r *http.Request) {
 	if msg := checkMediaType(r.Header.Get("Content-Type")); msg != "" {
+		closeUnread(w, r)
 		writeIngestError(w, http.StatusUnsupportedMediaType, msg)
 		return
 	}
 	body, status, msg := s.openBody(w, r)
 	if status != 0 {
+		closeUnread(w, r)
 		writeIngestError(w, status, msg)
 		return
 	}

@@ -31,8 +31,10 @@ func parseAccess(line string) (map[string]any, time.Time, bool) {
 	if end < 0 {
 		return nil, time.Time{}, false
 	}
+	// The zero instant (01/Jan/0001:00:00:00 +0000) means "no time" to
+	// events and stores: it is no access log's time.
 	t, err := time.Parse(accessTimeLayout, rest[1:end])
-	if err != nil || !strings.HasPrefix(rest[end+1:], ` "`) {
+	if err != nil || t.IsZero() || !strings.HasPrefix(rest[end+1:], ` "`) {
 		return nil, time.Time{}, false
 	}
 	request, rest, ok := cutQuoted(rest[end+2:])

@@ -5,6 +5,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -24,7 +25,8 @@ func (rd *reader) gzip(br *bufio.Reader, name string, depth int) error {
 // zip reads every member of a zip archive in archive order, sniffing each.
 // Folders and macOS resource forks ("__MACOSX/") are skipped. r is the
 // stream as given: an *os.File is read in place, anything else is first read
-// into memory, since the zip directory sits at the end.
+// into memory, since the zip directory sits at the end, up to
+// Options.maxZipBytes.
 func (rd *reader) zip(r io.Reader, br *bufio.Reader, name string, depth int) error {
 	var (
 		ra   io.ReaderAt
@@ -37,9 +39,15 @@ func (rd *reader) zip(r io.Reader, br *bufio.Reader, name string, depth int) err
 		}
 		ra, size = f, info.Size()
 	} else {
-		data, err := io.ReadAll(br)
+		// A few KiB of gzip can expand to gigabytes: bound what is held.
+		limit := rd.opts.maxZipBytes
+		data, err := io.ReadAll(io.LimitReader(br, limit+1))
 		if err != nil {
 			return &readError{name, err}
+		}
+		if int64(len(data)) > limit {
+			return &readError{name, fmt.Errorf("zip archive inside a compressed stream or "+
+				"another archive exceeds %d bytes; extract it and read the files", limit)}
 		}
 		ra, size = bytes.NewReader(data), int64(len(data))
 	}

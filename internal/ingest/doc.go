@@ -20,7 +20,10 @@
 // "{" reads JSON objects, one per line or spread over several lines; "["
 // followed by "{" or "]" reads a JSON array; anything else is read as text
 // lines, each parsed by the first line format that fits. A UTF-8 byte order
-// mark is skipped, and CRLF line endings are accepted everywhere.
+// mark is skipped, and CRLF line endings are accepted everywhere. A zip
+// archive that is not a file of its own (inside a gzip stream or another
+// archive, or read from a pipe) is read into memory first, and one over
+// 256 MiB is an unreadable input: extract it and read the files.
 //
 // # Text line fields
 //

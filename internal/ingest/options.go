@@ -25,7 +25,15 @@ type Options struct {
 	Year int
 	// Now is the clock used to infer RFC 3164 years; nil means time.Now.
 	Now func() time.Time
+
+	// maxZipBytes caps a zip archive that must be read into memory (one
+	// inside a gzip stream or another archive); zero means
+	// defaultMaxZipBytes. Tests lower it.
+	maxZipBytes int64
 }
+
+// defaultMaxZipBytes is the largest zip archive read into memory: 256 MiB.
+const defaultMaxZipBytes = 256 << 20
 
 func (o Options) withDefaults() Options {
 	if o.Mapping == nil {
@@ -36,6 +44,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.maxZipBytes <= 0 {
+		o.maxZipBytes = defaultMaxZipBytes
 	}
 	return o
 }

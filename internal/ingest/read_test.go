@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -533,5 +534,49 @@ func TestReadIOError(t *testing.T) {
 		if !errors.Is(err, boom) {
 			t.Errorf("Read(%q then error) = %v, want %v", in, err, boom)
 		}
+	}
+}
+
+// TestReadZipInMemoryLimit checks that a zip which must be read into memory
+// (inside gzip or another zip) is bounded: a small gzip of a huge "zip" is an
+// unreadable input, not gigabytes of memory.
+func TestReadZipInMemoryLimit(t *testing.T) {
+	t.Parallel()
+	const limit = 64 << 10
+	small := zipped(t, "a.json", `{"a":1}`)
+	// Padding that deflate cannot shrink, so that the zip itself is big.
+	pad := make([]byte, 2*limit)
+	rand.NewChaCha8([32]byte{}).Read(pad)
+	big := zipped(t, "a.json", `{"a":1}`, "pad.bin", string(pad))
+	bomb := gzipped(t, "PK\x03\x04"+strings.Repeat("\x00", 4*limit))
+	tests := []struct {
+		name    string
+		in      []byte
+		wantErr string // "" when the events are read
+	}{
+		{"gzip of a small zip", gzipped(t, string(small)), ""},
+		{"zip in a zip, small", zipped(t, "in.zip", string(small)), ""},
+		{"gzip of a big zip", gzipped(t, string(big)), "exceeds 65536 bytes"},
+		{"zip in a zip, big", zipped(t, "in.zip", string(big)), "exceeds 65536 bytes"},
+		{"gzip bomb posing as a zip", bomb, "exceeds 65536 bytes"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			n := 0
+			err := Read(context.Background(), bytes.NewReader(tc.in), "in",
+				Options{maxZipBytes: limit},
+				func(*event.Event) error { n++; return nil }, nil)
+			if tc.wantErr == "" {
+				if err != nil || n == 0 {
+					t.Errorf("Read = %v with %d events, want events and no error", err, n)
+				}
+				return
+			}
+			var re *readError
+			if !errors.As(err, &re) || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("Read = %v, want a read error saying %q", err, tc.wantErr)
+			}
+		})
 	}
 }

@@ -42,8 +42,10 @@ func DecodeCursor(cursor string) (int64, error) {
 	if err != nil {
 		return 0, ErrBadCursor
 	}
+	// Only the cursor EncodeCursor gives is accepted: not another spelling
+	// of the id ("007"), nor the line breaks that base64 decoding skips.
 	id, err := strconv.ParseInt(string(b), 10, 64)
-	if err != nil || id <= 0 || strconv.FormatInt(id, 10) != string(b) {
+	if err != nil || id <= 0 || EncodeCursor(id) != cursor {
 		return 0, ErrBadCursor
 	}
 	return id, nil

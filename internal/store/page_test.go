@@ -19,7 +19,9 @@ func TestCursorRoundTrip(t *testing.T) {
 
 func TestDecodeCursorRejects(t *testing.T) {
 	bad := []string{"!", "NQ==", "N0", "MA", "LTE", "KzU", "MDU", "eA",
-		"OTIyMzM3MjAzNjg1NDc3NTgwOA"} // 9223372036854775808 overflows
+		"OTIyMzM3MjAzNjg1NDc3NTgwOA", // 9223372036854775808 overflows
+		"\nNA", "N\r\nA",             // line breaks, which base64 decoding skips
+	}
 	for _, c := range bad {
 		if _, err := DecodeCursor(c); !errors.Is(err, ErrBadCursor) {
 			t.Errorf("DecodeCursor(%q) = %v, want ErrBadCursor", c, err)
