@@ -49,3 +49,8 @@ fi
 
 log "go test -race"
 go test -race -count=1 -timeout 30m ./... "$@"
+
+# The race detector makes sync.Pool drop items, so the allocation tests skip
+# under -race; run them once more without it.
+log "go test (allocation tests, without -race)"
+go test -count=1 -run 'Allocs' ./internal/sigma/
