@@ -47,10 +47,33 @@ if ! "$GOBIN/staticcheck" -version 2>/dev/null | grep -q "${STATICCHECK_VERSION#
 fi
 "$GOBIN/staticcheck" ./...
 
+# Tests run verbose into a log so that skips are visible (a test that needs
+# the corpus or a service skips with its reason when CI is unset); the log
+# is summarised below.
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+status=0
 log "go test -race"
-go test -race -count=1 -timeout 30m ./... "$@"
+go test -race -count=1 -timeout 30m -v ./... "$@" >"$out" 2>&1 || status=$?
 
 # The race detector makes sync.Pool drop items, so the allocation tests skip
 # under -race; run them once more without it.
 log "go test (allocation tests, without -race)"
-go test -count=1 -run 'Allocs' ./internal/sigma/
+go test -count=1 -v -run 'Allocs' ./internal/sigma/ >>"$out" 2>&1 || status=$?
+
+# On failure, the whole log less the chatter of passing tests; always, the
+# package results and every skip with its reason.
+if [ "$status" -ne 0 ]; then
+	grep -vE '^\s*(=== (RUN|PAUSE|CONT|NAME)|--- PASS)' "$out" || true
+	echo
+fi
+grep -E '^(ok|FAIL|\?) ' "$out" || true
+if grep -qE -- '--- SKIP' "$out"; then
+	echo "skipped:"
+	grep -E -B1 -- '--- SKIP' "$out" | grep -vE '^(--|=== .*|PASS|\s*--- PASS.*)$' || true
+fi
+pass=$(grep -cE '^\s*--- PASS' "$out" || true)
+fail=$(grep -cE '^\s*--- FAIL' "$out" || true)
+skip=$(grep -cE '^\s*--- SKIP' "$out" || true)
+echo "tests: $pass passed, $fail failed, $skip skipped"
+exit "$status"

@@ -39,7 +39,7 @@ func e2eCorpus(t *testing.T) {
 	for _, p := range []string{e2eZip, e2eStats, e2eRules} {
 		if _, err := os.Stat(p); err != nil {
 			msg := "test corpus missing (" + err.Error() + "): the end-to-end test needs " +
-				"/work/shared/corpus next to the repository"
+				"../shared/corpus beside the repository"
 			if os.Getenv("CI") != "" {
 				t.Fatal(msg)
 			}

@@ -58,7 +58,7 @@ func runHunt(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	loadStart := time.Now()
 	rs, diags, err := sigma.Load(rulePaths, opts)
 	if err != nil {
-		fmt.Fprintf(stderr, "vigil hunt: load rules: %v\n", err)
+		fmt.Fprintf(stderr, "vigil hunt: %v\n", err)
 		return exitError
 	}
 	failed, skipped := reportDiagnostics(stderr, "vigil hunt: rule not loaded: ", diags)

@@ -130,8 +130,8 @@ func writeSummary(w io.Writer, s hunt.Summary) {
 	}
 	fmt.Fprintf(w, "\nrules:      %s loaded, %d not loaded, %d skipped (correlation or filter), %.2fs\n",
 		group(int64(s.RulesLoaded)), s.RulesFailed, s.RulesSkipped, s.LoadTime.Seconds())
-	fmt.Fprintf(w, "events:     %s read from %d files, %s malformed records skipped\n",
-		group(s.Events), s.Files, group(s.BadRecords))
+	fmt.Fprintf(w, "events:     %s read from %s, %s skipped\n",
+		group(s.Events), plural(int64(s.Files), "file"), plural(s.BadRecords, "malformed record"))
 	fmt.Fprintf(w, "time:       %.2fs (%s events/s)\n", secs, group(int64(rate)))
 	var lv []string
 	for _, l := range hunt.Levels {
@@ -145,4 +145,12 @@ func writeSummary(w io.Writer, s hunt.Summary) {
 	for _, rc := range s.ByRule {
 		fmt.Fprintf(w, "  %7s  %-13s  %s\n", group(rc.Count), rc.Rule.Level, rc.Rule.Title)
 	}
+}
+
+// plural renders a count and a noun: "1 file", "2 files".
+func plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return group(n) + " " + noun + "s"
 }

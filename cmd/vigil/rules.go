@@ -14,6 +14,10 @@ const rulesUsage = "vigil rules lint [--logsources FILE] [--placeholders FILE] [
 
 // runRules dispatches the rules subcommands; lint is the only one so far.
 func runRules(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+		fmt.Fprintf(stdout, "Usage: %s\n", rulesUsage)
+		return exitOK
+	}
 	if len(args) == 0 || args[0] != "lint" {
 		fmt.Fprintf(stderr, "Usage: %s\n", rulesUsage)
 		return exitUsage

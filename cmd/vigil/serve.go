@@ -29,7 +29,11 @@ import (
 
 const serveUsage = "vigil serve [--listen ADDR] [--data DIR] [--rules PATH]... " +
 	"[--store sqlite|postgres] [--pg-dsn DSN] [--log-level LEVEL] [--metrics-public] " +
-	"[--mapping FILE] [--logsources FILE] [--placeholders FILE]"
+	"[--mapping FILE] [--logsources FILE] [--placeholders FILE]\n\n" +
+	"Environment: VIGIL_ADMIN_TOKEN (16 characters or more) is the admin API token to\n" +
+	"create on first start instead of printing a new one; VIGIL_LISTEN, VIGIL_DATA,\n" +
+	"VIGIL_RULES, VIGIL_STORE, VIGIL_PG_DSN, VIGIL_LOG_LEVEL and VIGIL_METRICS_PUBLIC\n" +
+	"stand in for the flags of the same names."
 
 // Defaults of vigil serve, and how long a shutdown waits for requests.
 const (
@@ -143,9 +147,25 @@ func resolveServeConfig(args []string, getenv func(string) string,
 	if !given["rules"] && getenv("VIGIL_RULES") != "" {
 		cfg.rules = filepath.SplitList(getenv("VIGIL_RULES"))
 	}
+	// origin names where a setting came from, for error messages.
+	origin := func(name, env string) string {
+		if given[name] || getenv(env) == "" {
+			return "--" + name
+		}
+		return env
+	}
 	if err := cfg.logLevel.UnmarshalText(
 		[]byte(pick("log-level", "VIGIL_LOG_LEVEL", *logLevel))); err != nil {
-		return cfg, fmt.Errorf("--log-level: want debug, info, warn or error")
+		return cfg, fmt.Errorf("%s: want debug, info, warn or error",
+			origin("log-level", "VIGIL_LOG_LEVEL"))
+	}
+	if cfg.store != "sqlite" && cfg.store != "postgres" {
+		return cfg, fmt.Errorf("%s %q: want sqlite or postgres", origin("store", "VIGIL_STORE"),
+			cfg.store)
+	}
+	if cfg.adminToken != "" && len(cfg.adminToken) < auth.MinSecretLen {
+		return cfg, fmt.Errorf("VIGIL_ADMIN_TOKEN: want at least %d characters",
+			auth.MinSecretLen)
 	}
 	cfg.metricsPublic = *metricsPublic
 	if v := getenv("VIGIL_METRICS_PUBLIC"); !given["metrics-public"] && v != "" {

@@ -55,16 +55,25 @@ func TestServeUsage(t *testing.T) {
 		args []string
 		env  []string
 		want int
+		// msg must appear on stderr: the message names where the bad
+		// setting came from.
+		msg string
 	}{
-		{"help", []string{"--help"}, nil, exitOK},
-		{"unknown flag", []string{"--colour"}, nil, exitUsage},
-		{"positional argument", []string{"logs"}, nil, exitUsage},
-		{"bad store", []string{"--store", "mysql"}, nil, exitUsage},
-		{"bad store from env", nil, []string{"VIGIL_STORE", "mysql"}, exitUsage},
-		{"postgres without dsn", []string{"--store", "postgres"}, nil, exitUsage},
-		{"bad log level", []string{"--log-level", "loud"}, nil, exitUsage},
-		{"bad metrics env", nil, []string{"VIGIL_METRICS_PUBLIC", "maybe"}, exitUsage},
-		{"empty rules", []string{"--rules", ""}, nil, exitUsage},
+		{"help", []string{"--help"}, nil, exitOK, ""},
+		{"unknown flag", []string{"--colour"}, nil, exitUsage, "-colour"},
+		{"positional argument", []string{"logs"}, nil, exitUsage, `"logs"`},
+		{"bad store", []string{"--store", "mysql"}, nil, exitUsage, `--store "mysql"`},
+		{"bad store from env", nil, []string{"VIGIL_STORE", "mysql"}, exitUsage,
+			`VIGIL_STORE "mysql"`},
+		{"postgres without dsn", []string{"--store", "postgres"}, nil, exitUsage, "--pg-dsn"},
+		{"bad log level", []string{"--log-level", "loud"}, nil, exitUsage, "--log-level"},
+		{"bad log level from env", nil, []string{"VIGIL_LOG_LEVEL", "loud"}, exitUsage,
+			"VIGIL_LOG_LEVEL"},
+		{"bad metrics env", nil, []string{"VIGIL_METRICS_PUBLIC", "maybe"}, exitUsage,
+			"VIGIL_METRICS_PUBLIC"},
+		{"empty rules", []string{"--rules", ""}, nil, exitUsage, "--rules"},
+		{"short admin token", nil, []string{"VIGIL_ADMIN_TOKEN", "short"}, exitUsage,
+			"VIGIL_ADMIN_TOKEN"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -73,6 +82,9 @@ func TestServeUsage(t *testing.T) {
 			got := serve(context.Background(), tt.args, envMap(tt.env...), &stdout, &stderr)
 			if got != tt.want {
 				t.Errorf("exit %d, want %d; stderr:\n%s", got, tt.want, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), tt.msg) {
+				t.Errorf("stderr does not name %s:\n%s", tt.msg, stderr.String())
 			}
 			if stdout.Len() != 0 {
 				t.Errorf("stdout: %q", stdout.String())
@@ -342,7 +354,6 @@ func TestServeStartFailures(t *testing.T) {
 	}{
 		{"missing rules path", []string{"--rules", filepath.Join(dir, "nope")}, nil},
 		{"data is a file", []string{"--data", filepath.Join(file, "sub")}, nil},
-		{"short admin token", nil, []string{"VIGIL_ADMIN_TOKEN", "short"}},
 		{"bad listen address", []string{"--listen", "127.0.0.1:99999"}, nil},
 	}
 	for _, tt := range tests {

@@ -21,7 +21,9 @@ import (
 //
 //  1. Hoist: the children of some nested objects (evtx_dump's
 //     Event.EventData, Winlogbeat's winlog.event_data, ...) are copied to the
-//     top level, so that a rule's Image or CommandLine finds them.
+//     top level, so that a rule's Image or CommandLine finds them. Spaces
+//     are dropped from hoisted names ("Source Name" becomes SourceName), as
+//     the Sigma specification names such fields.
 //  2. Alias: a Sigma field name (EventID, Channel, Computer, ...) that is
 //     missing at the top level is filled from the first of an ordered list of
 //     source paths that is present.
