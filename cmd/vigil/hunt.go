@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,12 +20,13 @@ import (
 	"github.com/vigilsec/vigil/internal/sigma"
 )
 
-const huntUsage = "vigil hunt --rules PATH [--rules PATH]... [--format table|ndjson] INPUT..."
+const huntUsage = "vigil hunt --rules PATH [--rules PATH]... [--format table|ndjson] " +
+	"[--min-level LEVEL] INPUT... (\"-\" reads standard input)"
 
 // runHunt runs rules over log files offline and prints one detection per
 // match; a summary goes to stderr. Exit 0 when it ran, 1 on unreadable input,
 // 2 on bad usage.
-func runHunt(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runHunt(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("hunt", huntUsage, stderr)
 	var rulePaths stringList
 	fs.Var(&rulePaths, "rules", "Sigma rule file or folder (repeatable; required)")
@@ -32,6 +34,8 @@ func runHunt(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	rf := addRuleFlags(fs, true)
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "goroutines matching events")
 	progress := fs.String("progress", "auto", "progress bar on stderr: auto (when a terminal), on, off")
+	minLevel := fs.String("min-level", "", "load only rules of this level or above: "+
+		"informational, low, medium, high, critical")
 	inputs, err := parseFlags(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
@@ -39,11 +43,14 @@ func runHunt(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return exitUsage
 	}
-	if msg := checkHuntArgs(rulePaths, inputs, *format, *progress, *workers); msg != "" {
+	if msg := checkHuntArgs(rulePaths, inputs, *format, *progress, *minLevel, *workers); msg != "" {
 		fmt.Fprintf(stderr, "vigil hunt: %s\nUsage: %s\n", msg, huntUsage)
 		return exitUsage
 	}
 	for _, in := range inputs {
+		if in == "-" {
+			continue
+		}
 		if _, err := os.Stat(in); err != nil {
 			fmt.Fprintf(stderr, "vigil hunt: read input: %v\n", err)
 			return exitError
@@ -62,6 +69,9 @@ func runHunt(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitError
 	}
 	failed, skipped := reportDiagnostics(stderr, "vigil hunt: rule not loaded: ", diags)
+	if *minLevel != "" {
+		rs = sigma.NewRuleset(atLeast(rs.Rules(), *minLevel))
+	}
 	if len(rs.Rules()) == 0 {
 		fmt.Fprintf(stderr, "vigil hunt: no rule loaded from %s\n", strings.Join(rulePaths, ", "))
 		return exitError
@@ -72,6 +82,7 @@ func runHunt(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Rules:   rs,
 		Ingest:  ingest.Options{Mapping: mapping},
 		Workers: *workers,
+		Stdin:   stdin,
 		Output:  detectionWriter(out, *format),
 		OnBadRecord: func(e *ingest.LineError) {
 			fmt.Fprintf(stderr, "vigil hunt: skipped %v\n", e)
@@ -96,7 +107,7 @@ func runHunt(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-func checkHuntArgs(rules, inputs []string, format, progress string, workers int) string {
+func checkHuntArgs(rules, inputs []string, format, progress, minLevel string, workers int) string {
 	switch {
 	case len(rules) == 0:
 		return "--rules is required"
@@ -106,10 +117,31 @@ func checkHuntArgs(rules, inputs []string, format, progress string, workers int)
 		return fmt.Sprintf("--format %q: want table or ndjson", format)
 	case progress != "auto" && progress != "on" && progress != "off":
 		return fmt.Sprintf("--progress %q: want auto, on or off", progress)
+	case minLevel != "" && !slices.Contains(hunt.Levels, minLevel):
+		return fmt.Sprintf("--min-level %q: want informational, low, medium, high or critical",
+			minLevel)
 	case workers < 1:
 		return fmt.Sprintf("--workers %d: want at least 1", workers)
 	}
 	return ""
+}
+
+// atLeast returns the rules whose level is min or more severe; a rule
+// without a level counts as informational.
+func atLeast(rules []*sigma.Rule, min string) []*sigma.Rule {
+	rank := func(l string) int {
+		if i := slices.Index(hunt.Levels, l); i >= 0 {
+			return i
+		}
+		return len(hunt.Levels) - 1
+	}
+	var out []*sigma.Rule
+	for _, r := range rules {
+		if rank(r.Level) <= rank(min) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // reportDiagnostics prints each rule that failed to load and counts failures
@@ -137,12 +169,30 @@ func detectionWriter(w io.Writer, format string) func(hunt.Detection) error {
 	return func(d hunt.Detection) error {
 		if !header {
 			header = true
-			fmt.Fprintf(w, "%-24s  %-13s  %-58s  %s\n", "TIME", "LEVEL", "RULE", "SOURCE")
+			fmt.Fprintf(w, "%-20s  %-13s  %-58s  %-24s  %s\n",
+				"TIME", "LEVEL", "RULE", "HOST", "SOURCE")
 		}
-		_, err := fmt.Fprintf(w, "%-24s  %-13s  %-58s  %s\n",
-			tableTime(d.Event.Time), d.Rule.Level, clip(d.Rule.Title, 58), d.Event.Source)
+		_, err := fmt.Fprintf(w, "%-20s  %-13s  %-58s  %-24s  %s\n",
+			tableTime(d.Event.Time), d.Rule.Level, clip(d.Rule.Title, 58),
+			clip(hostOf(d.Event), 24), d.Event.Source)
 		return err
 	}
+}
+
+// hostFields are where events name the host they come from, in order.
+var hostFields = []event.Path{event.NewPath("Computer"), event.NewPath("host.name"),
+	event.NewPath("host"), event.NewPath("Hostname"), event.NewPath("hostname")}
+
+// hostOf returns the host an event comes from, "-" when it names none.
+func hostOf(e *event.Event) string {
+	for _, p := range hostFields {
+		if v, ok := e.Lookup(p); ok {
+			if s, ok := v.(string); ok && s != "" {
+				return s
+			}
+		}
+	}
+	return "-"
 }
 
 type detectionJSON struct {

@@ -32,7 +32,7 @@ type huntLine struct {
 func runVigil(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code = run(context.Background(), args, &out, &errb)
+	code = run(context.Background(), args, strings.NewReader(""), &out, &errb)
 	return code, out.String(), errb.String()
 }
 
@@ -196,7 +196,8 @@ func TestHuntTableFormat(t *testing.T) {
 	if len(lines) != 5 || !strings.HasPrefix(lines[0], "TIME") {
 		t.Fatalf("want a header and 4 detections, got:\n%s", out)
 	}
-	if !regexp.MustCompile(`2026-11-28T11:33:50Z\s+critical\s+LSASS Memory Dump`).MatchString(out) {
+	if !regexp.MustCompile(`2026-11-28T11:33:50Z\s+critical\s+LSASS Memory Dump.*\s+` +
+		`WKS-0142\.corp\.example\s+.*windows-sysmon\.ndjson:7`).MatchString(out) {
 		t.Errorf("table lacks the LSASS detection with its time and level:\n%s", out)
 	}
 }
@@ -244,5 +245,38 @@ func TestHuntBadInput(t *testing.T) {
 				t.Errorf("exit %d, want %d; stderr:\n%s", code, tt.want, errs)
 			}
 		})
+	}
+}
+
+func TestHuntStdinAndMinLevel(t *testing.T) {
+	root := corpustest.Root()
+	auth, err := os.ReadFile(filepath.Join(root, "samples", "logs", "auth.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"hunt", "--rules", filepath.Join(root, "rules"),
+		"--format", "ndjson", "--min-level", "high", "-"}, bytes.NewReader(auth), &out, &errb)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	lines := parseHunt(t, out.String())
+	var got []string
+	for _, l := range lines {
+		got = append(got, l.Level+" "+l.RuleTitle+" "+l.Source.File)
+	}
+	want := []string{
+		"high Successful SSH Password Login As Root -",
+		"critical New Local Account With UID 0 -",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("detections from stdin at high and above:\n%s\nwant:\n%s",
+			strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if !strings.Contains(errb.String(), "read from 1 file,") {
+		t.Errorf("summary: %s", errb.String())
+	}
+	if code, _, _ := runVigil(t, "hunt", "--rules", root, "--min-level", "urgent", "-"); code != exitUsage {
+		t.Errorf("--min-level urgent: exit %d, want 2", code)
 	}
 }

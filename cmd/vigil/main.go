@@ -20,7 +20,7 @@ const (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
@@ -29,7 +29,7 @@ const usage = `Vigil: security incident detection and response.
 
 Usage:
   vigil serve [--listen ADDR] [--data DIR] [--rules PATH]... [flags]
-  vigil hunt --rules PATH [--rules PATH]... [--format table|ndjson] [flags] INPUT...
+  vigil hunt --rules PATH [--rules PATH]... [--format table|ndjson] [flags] INPUT...|-
   vigil rules lint [flags] PATH...
   vigil version
 
@@ -37,7 +37,7 @@ Run "vigil COMMAND --help" for the flags of a command.
 `
 
 // run dispatches to a subcommand and returns the process exit code.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
@@ -47,7 +47,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "serve":
 		return runServe(ctx, rest, stdout, stderr)
 	case "hunt":
-		return runHunt(ctx, rest, stdout, stderr)
+		return runHunt(ctx, rest, stdin, stdout, stderr)
 	case "rules":
 		return runRules(ctx, rest, stdout, stderr)
 	case "version", "--version":

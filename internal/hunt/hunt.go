@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -47,6 +48,8 @@ type Config struct {
 	// OnBadRecord is told about each record that could not be parsed; the
 	// hunt goes on. Nil ignores them (they are counted).
 	OnBadRecord func(*ingest.LineError)
+	// Stdin is read for the input "-"; nil reads nothing.
+	Stdin io.Reader
 }
 
 // Hunter runs one hunt. Its counters may be read from other goroutines
@@ -173,7 +176,7 @@ func (h *Hunter) read(ctx context.Context, inputs []string, out chan<- batch,
 			h.cfg.OnBadRecord(e)
 		}
 	}
-	err := ingest.ReadPaths(ctx, inputs, h.cfg.Ingest, func(e *event.Event) error {
+	fn := func(e *event.Event) error {
 		h.noteFile(e.Source.File)
 		h.events.Add(1)
 		cur = append(cur, e)
@@ -181,11 +184,32 @@ func (h *Hunter) read(ctx context.Context, inputs []string, out chan<- batch,
 			return send()
 		}
 		return nil
-	}, onErr)
-	if len(cur) > 0 && err == nil {
-		err = send()
 	}
-	return err
+	var unreadable []error
+	for _, in := range inputs {
+		var err error
+		if in == "-" {
+			if h.cfg.Stdin != nil {
+				err = ingest.Read(ctx, h.cfg.Stdin, "-", h.cfg.Ingest, fn, onErr)
+			}
+		} else {
+			err = ingest.ReadPaths(ctx, []string{in}, h.cfg.Ingest, fn, onErr)
+		}
+		switch {
+		case err == nil:
+		case ctx.Err() != nil:
+			return err
+		default:
+			// An unreadable input does not stop the others.
+			unreadable = append(unreadable, err)
+		}
+	}
+	if len(cur) > 0 {
+		if err := send(); err != nil {
+			return err
+		}
+	}
+	return errors.Join(unreadable...)
 }
 
 func (h *Hunter) match(in <-chan batch, out chan<- result) {
