@@ -1,5 +1,3 @@
-// Package incident owns the incident record and its rules: numbering,
-// severity from the alert level, phases. It knows nothing about HTTP or SQL.
 package incident
 
 import "time"
@@ -28,7 +26,8 @@ type Incident struct {
 	Updated time.Time `json:"updated"`
 }
 
-// Status and phase values.
+// Status and phase values. The phases of the state machine are typed Phase
+// in phase.go; these constants are untyped so both fit.
 const (
 	StatusOpen     = "open"
 	StatusClosed   = "closed"
