@@ -31,6 +31,7 @@ Usage:
   vigil serve [--listen ADDR] [--data DIR] [--rules PATH]... [flags]
   vigil hunt --rules PATH [--rules PATH]... [--format table|ndjson] [flags] INPUT...|-
   vigil rules lint [flags] PATH...
+  vigil audit verify|list [--data DIR | --store postgres --pg-dsn DSN] [flags]
   vigil version
 
 Run "vigil COMMAND --help" for the flags of a command.
@@ -50,6 +51,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runHunt(ctx, rest, stdin, stdout, stderr)
 	case "rules":
 		return runRules(ctx, rest, stdout, stderr)
+	case "audit":
+		return runAudit(ctx, rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "vigil", version)
 		return exitOK

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/vigilsec/vigil/internal/api"
+	"github.com/vigilsec/vigil/internal/audit"
 	"github.com/vigilsec/vigil/internal/auth"
 	"github.com/vigilsec/vigil/internal/detect"
 	"github.com/vigilsec/vigil/internal/sigma"
@@ -220,6 +221,7 @@ func serveUntilDone(ctx context.Context, cfg serveConfig, log *slog.Logger,
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	pipeline, err := detect.NewPipeline(detect.Config{
 		Events: st, Alerts: st, Incidents: st, Rules: rs,
+		Audit:  audit.New(st, nil),
 		Logger: log, Registerer: reg,
 	})
 	if err != nil {

@@ -141,6 +141,7 @@ func (s *server) routes() []route {
 		{"GET", "/api/v1/alerts", true, http.HandlerFunc(s.listAlerts)},
 		{"GET", "/api/v1/incidents", true, http.HandlerFunc(s.listIncidents)},
 		{"GET", "/api/v1/incidents/{id}", true, http.HandlerFunc(s.getIncident)},
+		{"GET", "/api/v1/audit", true, http.HandlerFunc(s.listAudit)},
 		{"GET", "/api/v1/openapi.json", false, http.HandlerFunc(serveOpenAPI)},
 		{"GET", "/healthz", false, http.HandlerFunc(healthz)},
 		{"GET", "/readyz", false, http.HandlerFunc(s.readyz)},

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vigilsec/vigil/internal/audit"
 	"github.com/vigilsec/vigil/internal/auth"
 	"github.com/vigilsec/vigil/internal/store"
 )
@@ -17,7 +18,8 @@ const maxTokenLen = 512
 // authenticate lets the request through only with a usable bearer token:
 // known by its SHA-256, not revoked, not expired (the store checks both).
 // Otherwise it answers 401 with a WWW-Authenticate challenge (RFC 6750). The
-// token itself is never logged.
+// token itself is never logged. The request's context names the token as
+// the actor of audit entries (audit.WithActor).
 func (s *server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		secret, ok := bearer(r.Header.Get("Authorization"))
@@ -29,7 +31,7 @@ func (s *server) authenticate(next http.Handler) http.Handler {
 			unauthorized(w, r, "invalid_token", "invalid bearer token")
 			return
 		}
-		_, err := auth.Authenticate(r.Context(), s.cfg.Store, secret)
+		tok, err := auth.Authenticate(r.Context(), s.cfg.Store, secret)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			unauthorized(w, r, "invalid_token", "invalid, revoked or expired bearer token")
@@ -39,7 +41,10 @@ func (s *server) authenticate(next http.Handler) http.Handler {
 			writeError(w, http.StatusInternalServerError, "internal error")
 			return
 		}
-		next.ServeHTTP(w, r)
+		// What the request changes is recorded in the audit trail as done
+		// by this token.
+		ctx := audit.WithActor(r.Context(), audit.TokenActor(tok.Name))
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

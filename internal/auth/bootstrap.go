@@ -2,9 +2,11 @@ package auth
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
+	"github.com/vigilsec/vigil/internal/audit"
 	"github.com/vigilsec/vigil/internal/store"
 )
 
@@ -36,6 +38,12 @@ const (
 // secret is non-empty only when Bootstrap generated it; created reports
 // whether it stored a token. An envSecret shorter than MinSecretLen is an
 // error. Nodes that bootstrap one store at the same time create one token.
+//
+// When tokens is also an audit.Appender (the stores are), each token created
+// is recorded in the audit trail as token.created by "system", with its name
+// and role, never its secret or hash. The entry is appended right after the
+// token is stored; if that fails, Bootstrap returns the error and the token
+// stays without its entry.
 func Bootstrap(ctx context.Context, tokens TokenStore, envSecret string) (secret string, created bool, err error) {
 	if envSecret != "" && len(envSecret) < MinSecretLen {
 		return "", false, fmt.Errorf("bootstrap admin token: the given secret has %d characters, "+
@@ -54,6 +62,9 @@ func Bootstrap(ctx context.Context, tokens TokenStore, envSecret string) (secret
 		}
 		err := tokens.CreateToken(ctx,
 			store.Token{Name: AdminTokenName, Hash: hash, Role: RoleAdmin})
+		if err == nil {
+			err = recordToken(ctx, tokens, AdminTokenName, RoleAdmin)
+		}
 		switch {
 		case err == nil && envSecret == "":
 			return secret, true, nil
@@ -86,5 +97,25 @@ func Bootstrap(ctx context.Context, tokens TokenStore, envSecret string) (secret
 	if err != nil {
 		return "", false, fmt.Errorf("bootstrap admin token: %w", err)
 	}
+	if err := recordToken(ctx, tokens, EnvTokenName, RoleAdmin); err != nil {
+		return "", false, fmt.Errorf("bootstrap admin token: %w", err)
+	}
 	return "", true, nil
+}
+
+// recordToken records token.created when tokens is an audit.Appender.
+func recordToken(ctx context.Context, tokens TokenStore, name, role string) error {
+	app, ok := tokens.(audit.Appender)
+	if !ok {
+		return nil
+	}
+	details, err := json.Marshal(map[string]string{"name": name, "role": role})
+	if err != nil {
+		return fmt.Errorf("record token %q: %w", name, err)
+	}
+	_, err = audit.New(app, nil).Record(ctx, audit.Entry{
+		Actor: audit.SystemActor, Action: audit.TokenCreated, ObjectType: "token", ObjectID: name,
+		Details: details,
+	})
+	return err
 }

@@ -3,14 +3,17 @@ package auth
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/vigilsec/vigil/internal/audit"
 	"github.com/vigilsec/vigil/internal/store"
 	"github.com/vigilsec/vigil/internal/store/sqlite"
 )
@@ -183,5 +186,42 @@ func TestBootstrapConcurrent(t *testing.T) {
 	}
 	if _, err := Authenticate(t.Context(), s, secrets[0]+"x"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Authenticate(wrong secret) = %v, want ErrNotFound", err)
+	}
+}
+
+// TestBootstrapAudit checks that each token created is in the audit trail,
+// without its secret or hash.
+func TestBootstrapAudit(t *testing.T) {
+	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "vigil.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	secret, _, err := Bootstrap(t.Context(), s, "")
+	if err != nil {
+		t.Fatalf("Bootstrap: %v", err)
+	}
+	env := strings.Repeat("e", MinSecretLen)
+	if _, _, err := Bootstrap(t.Context(), s, env); err != nil {
+		t.Fatalf("Bootstrap(env): %v", err)
+	}
+	page, err := s.ListAudit(t.Context(), store.AuditFilter{Action: audit.TokenCreated})
+	if err != nil {
+		t.Fatalf("ListAudit: %v", err)
+	}
+	var names []string
+	for _, e := range page.Items {
+		names = append(names, e.ObjectID)
+		for _, leak := range []string{secret, env, hex.EncodeToString(HashToken(secret))} {
+			if strings.Contains(string(e.Details), leak) {
+				t.Errorf("entry %d details %s hold a secret or hash", e.Seq, e.Details)
+			}
+		}
+		if e.Actor != audit.SystemActor {
+			t.Errorf("entry %d actor %q, want system", e.Seq, e.Actor)
+		}
+	}
+	if want := []string{EnvTokenName, AdminTokenName}; !slices.Equal(names, want) {
+		t.Errorf("token.created entries for %v, want %v", names, want)
 	}
 }

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/vigilsec/vigil/internal/audit"
 	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/incident"
 	"github.com/vigilsec/vigil/internal/sigma"
@@ -31,6 +33,12 @@ type IncidentOpener interface {
 	CreateIncident(ctx context.Context, inc *incident.Incident) error
 }
 
+// AuditRecorder records entries in the audit trail. An *audit.Log is an
+// AuditRecorder.
+type AuditRecorder interface {
+	Record(ctx context.Context, e audit.Entry) (audit.Entry, error)
+}
+
 // Rules matches an event against a rule set, calling fn once for each rule
 // that fires. A *sigma.Ruleset is Rules. Match must be safe for concurrent use.
 type Rules interface {
@@ -49,6 +57,9 @@ type Config struct {
 	// Rules are matched against every event. Nil means no rules: events are
 	// stored and nothing fires.
 	Rules Rules
+	// Audit records alert.raised and incident.opened entries, with the actor
+	// of the Ingest context (audit.ActorFrom). Nil: nothing is recorded.
+	Audit AuditRecorder
 	// Now is the clock for alert and incident times. Default time.Now.
 	Now func() time.Time
 	// Logger receives detection failures. Default: discard.
@@ -65,6 +76,7 @@ type Pipeline struct {
 	alerts    AlertWriter
 	incidents IncidentOpener
 	rules     Rules
+	audit     AuditRecorder
 	now       func() time.Time
 	log       *slog.Logger
 	m         metrics
@@ -101,6 +113,7 @@ func NewPipeline(cfg Config) (*Pipeline, error) {
 		alerts:    cfg.Alerts,
 		incidents: cfg.Incidents,
 		rules:     cfg.Rules,
+		audit:     cfg.Audit,
 		now:       cfg.Now,
 		log:       cfg.Logger,
 		m:         newMetrics(),
@@ -134,6 +147,13 @@ func NewPipeline(cfg Config) (*Pipeline, error) {
 // acknowledgement coming); an alert or incident that cannot be stored is
 // logged at Error, counted in vigil_detect_errors_total and left out of the
 // Result, and Ingest still succeeds.
+//
+// Each stored alert and incident is recorded in the audit trail right after
+// it is stored, not in the same transaction: a crash between the two, or an
+// audit append that fails (logged at Error and counted like a store
+// failure), leaves an alert or incident without its entry.
+// TODO: record in the insert's transaction, so that no change escapes the
+// trail (#3).
 func (p *Pipeline) Ingest(ctx context.Context, events []*event.Event) (Result, error) {
 	if len(events) == 0 {
 		return Result{}, nil
@@ -183,6 +203,10 @@ func (p *Pipeline) raise(ctx context.Context, events []*event.Event, ids []int64
 				continue
 			}
 			p.m.alerts.WithLabelValues(levelLabel(r.Level)).Inc()
+			p.record(ctx, a.Created, audit.AlertRaised, "alert", a.ID, map[string]any{
+				"rule_id": a.RuleID, "rule_title": a.RuleTitle, "level": a.Level,
+				"event_ids": a.EventIDs,
+			})
 			alerts = append(alerts, a)
 		}
 	}
@@ -230,12 +254,35 @@ func (p *Pipeline) open(ctx context.Context, alerts []*Alert) []*incident.Incide
 			continue
 		}
 		p.m.incidents.Inc()
+		p.record(ctx, g.inc.Opened, audit.IncidentOpened, "incident", g.inc.ID, map[string]any{
+			"number": g.inc.Number, "title": g.inc.Title, "severity": g.inc.Severity,
+			"alert_ids": g.inc.AlertIDs,
+		})
 		for _, a := range g.alerts {
 			a.IncidentID = g.inc.ID
 		}
 		opened = append(opened, g.inc)
 	}
 	return opened
+}
+
+// record appends an audit entry for a stored object, when an audit
+// recorder is configured. A failure is logged and counted, not returned: the
+// object is stored already.
+func (p *Pipeline) record(ctx context.Context, at time.Time, action audit.Action, objType string,
+	id int64, details map[string]any) {
+	if p.audit == nil {
+		return
+	}
+	raw, err := audit.CanonicalDetails(details)
+	if err == nil {
+		_, err = p.audit.Record(ctx, audit.Entry{Time: at, Action: action, ObjectType: objType,
+			ObjectID: strconv.FormatInt(id, 10), Details: raw})
+	}
+	if err != nil {
+		p.m.errors.Inc()
+		p.log.Error("record audit entry", "err", err)
+	}
 }
 
 // levelLabel bounds the level label to the Sigma levels, so that a rule with

@@ -8,8 +8,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"time"
 
+	"github.com/vigilsec/vigil/internal/audit"
 	"github.com/vigilsec/vigil/internal/detect"
 	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/incident"
@@ -72,6 +74,21 @@ type Store interface {
 	// included (the first start creates one when there are none).
 	CountTokens(ctx context.Context) (int, error)
 
+	// AppendAudit appends e to the audit chain: in one transaction that no
+	// other append (from this process or another node) can interleave with,
+	// it reads the chain head, seals e after it (audit.Seal sets Seq,
+	// PrevHash and Hash), stores e and moves the head to e. On error e is
+	// left as it was.
+	AppendAudit(ctx context.Context, e *audit.Entry) error
+	// ListAudit returns audit entries, newest (highest seq) first. An
+	// unknown cursor gives ErrBadCursor.
+	ListAudit(ctx context.Context, f AuditFilter) (Page[audit.Entry], error)
+	// ReadAuditChain calls fn with the recorded chain head and every entry
+	// in seq order, both read from one snapshot, and returns fn's error.
+	// The iterator is valid only during fn.
+	ReadAuditChain(ctx context.Context,
+		fn func(head audit.Head, entries iter.Seq2[audit.Entry, error]) error) error
+
 	// Ping checks that the store answers (readiness).
 	Ping(ctx context.Context) error
 	// Close releases the store.
@@ -112,6 +129,21 @@ type IncidentFilter struct {
 	Until    time.Time
 	Limit    int
 	Cursor   string
+}
+
+// AuditFilter selects audit entries. Zero values select everything; the
+// fields that are set combine with AND. Since (inclusive) and Until
+// (exclusive) bound Time. Limit defaults to 50 and is capped at 1000. Cursor
+// is the Next of the previous page; pages stay stable while entries are
+// appended.
+type AuditFilter struct {
+	Action     audit.Action
+	ObjectType string
+	ObjectID   string
+	Since      time.Time
+	Until      time.Time
+	Limit      int
+	Cursor     string
 }
 
 // Token is an API token as stored: never the secret, only its SHA-256.

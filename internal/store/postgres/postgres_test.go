@@ -30,13 +30,29 @@ func open(t testing.TB, dsn string) *postgres.Store {
 func TestStore(t *testing.T) {
 	pgtest.RequireServer(t)
 	var dsns sync.Map // *testing.T → DSN
-	storetest.Run(t, func(t *testing.T) store.Store {
+	openT := func(t *testing.T) store.Store {
 		dsn, ok := dsns.Load(t)
 		if !ok {
 			dsn = pgtest.NewDatabase(t)
 			dsns.Store(t, dsn)
 		}
 		return open(t, dsn.(string))
+	}
+	storetest.Run(t, openT)
+	storetest.RunAudit(t, openT, func(t *testing.T, stmt string) {
+		t.Helper()
+		dsn, ok := dsns.Load(t)
+		if !ok {
+			t.Fatal("tamper before open")
+		}
+		conn, err := pgx.Connect(t.Context(), dsn.(string))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(t.Context())
+		if _, err := conn.Exec(t.Context(), stmt); err != nil {
+			t.Fatalf("tamper %q: %v", stmt, err)
+		}
 	})
 }
 

@@ -21,7 +21,7 @@ import (
 
 func TestStore(t *testing.T) {
 	var paths sync.Map // *testing.T → database path
-	storetest.Run(t, func(t *testing.T) store.Store {
+	open := func(t *testing.T) store.Store {
 		p, _ := paths.LoadOrStore(t, filepath.Join(t.TempDir(), "vigil.db"))
 		s, err := sqlite.Open(t.Context(), p.(string))
 		if err != nil {
@@ -29,6 +29,22 @@ func TestStore(t *testing.T) {
 		}
 		t.Cleanup(func() { s.Close() })
 		return s
+	}
+	storetest.Run(t, open)
+	storetest.RunAudit(t, open, func(t *testing.T, stmt string) {
+		t.Helper()
+		p, ok := paths.Load(t)
+		if !ok {
+			t.Fatal("tamper before open")
+		}
+		db, err := sql.Open("sqlite", p.(string)+"?_pragma=busy_timeout(5000)")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if _, err := db.Exec(stmt); err != nil {
+			t.Fatalf("tamper %q: %v", stmt, err)
+		}
 	})
 }
 

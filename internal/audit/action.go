@@ -1,0 +1,125 @@
+package audit
+
+// Action names what an entry records. Names are dotted, lowercase
+// "object.verb" and never change once released; each has a stable code
+// (a letter for the object, three digits) that responders can search for.
+type Action string
+
+// Code is the stable short code of an Action: a letter for the object
+// (A alert, I incident, T token, U user, E evidence, P approval, X audit)
+// and three digits.
+type Code string
+
+// The actions and their codes. Only add to this block; never rename or
+// reuse a name or a code.
+const (
+	// AlertRaised: a detection rule fired and the alert was stored.
+	AlertRaised     Action = "alert.raised"
+	AlertRaisedCode Code   = "A001"
+	// AlertAcknowledged: a responder took an alert in hand.
+	AlertAcknowledged     Action = "alert.acknowledged"
+	AlertAcknowledgedCode Code   = "A002"
+	// AlertAssigned: an alert was assigned to a responder.
+	AlertAssigned     Action = "alert.assigned"
+	AlertAssignedCode Code   = "A003"
+	// AlertFalsePositive: an alert was marked a false positive.
+	AlertFalsePositive     Action = "alert.false_positive"
+	AlertFalsePositiveCode Code   = "A004"
+	// AlertConfirmed: an alert was confirmed into an incident.
+	AlertConfirmed     Action = "alert.confirmed"
+	AlertConfirmedCode Code   = "A005"
+	// AlertUnlinked: an alert was unlinked from an incident.
+	AlertUnlinked     Action = "alert.unlinked"
+	AlertUnlinkedCode Code   = "A006"
+
+	// IncidentOpened: an incident was created.
+	IncidentOpened     Action = "incident.opened"
+	IncidentOpenedCode Code   = "I001"
+	// IncidentUpdated: fields of an incident changed.
+	IncidentUpdated     Action = "incident.updated"
+	IncidentUpdatedCode Code   = "I002"
+	// IncidentPhaseChanged: an incident moved to another phase.
+	IncidentPhaseChanged     Action = "incident.phase_changed"
+	IncidentPhaseChangedCode Code   = "I003"
+	// IncidentClosed: an incident was closed.
+	IncidentClosed     Action = "incident.closed"
+	IncidentClosedCode Code   = "I004"
+
+	// TokenCreated: an API token was created (never its secret or hash).
+	TokenCreated     Action = "token.created"
+	TokenCreatedCode Code   = "T001"
+	// TokenRevoked: an API token was revoked.
+	TokenRevoked     Action = "token.revoked"
+	TokenRevokedCode Code   = "T002"
+
+	// UserCreated: a user account was created.
+	UserCreated     Action = "user.created"
+	UserCreatedCode Code   = "U001"
+	// UserLogin: a user signed in.
+	UserLogin     Action = "user.login"
+	UserLoginCode Code   = "U002"
+	// UserLoginFailed: a sign-in was refused.
+	UserLoginFailed     Action = "user.login_failed"
+	UserLoginFailedCode Code   = "U003"
+	// UserRoleChanged: a user's roles changed.
+	UserRoleChanged     Action = "user.role_changed"
+	UserRoleChangedCode Code   = "U004"
+
+	// EvidenceAdded: evidence was uploaded or attached.
+	EvidenceAdded     Action = "evidence.added"
+	EvidenceAddedCode Code   = "E001"
+	// EvidenceAccessed: evidence was read or downloaded.
+	EvidenceAccessed     Action = "evidence.accessed"
+	EvidenceAccessedCode Code   = "E002"
+	// EvidenceExported: evidence left Vigil (export or transfer).
+	EvidenceExported     Action = "evidence.exported"
+	EvidenceExportedCode Code   = "E003"
+
+	// ApprovalRequested: a high-impact step asked for an approval.
+	ApprovalRequested     Action = "approval.requested"
+	ApprovalRequestedCode Code   = "P001"
+	// ApprovalGranted: an executive approved a step.
+	ApprovalGranted     Action = "approval.granted"
+	ApprovalGrantedCode Code   = "P002"
+	// ApprovalDenied: an executive refused a step.
+	ApprovalDenied     Action = "approval.denied"
+	ApprovalDeniedCode Code   = "P003"
+
+	// AuditVerified: the audit chain was verified and found intact.
+	AuditVerified     Action = "audit.verified"
+	AuditVerifiedCode Code   = "X001"
+)
+
+// codes maps each known action to its code.
+var codes = map[Action]Code{
+	AlertRaised:          AlertRaisedCode,
+	AlertAcknowledged:    AlertAcknowledgedCode,
+	AlertAssigned:        AlertAssignedCode,
+	AlertFalsePositive:   AlertFalsePositiveCode,
+	AlertConfirmed:       AlertConfirmedCode,
+	AlertUnlinked:        AlertUnlinkedCode,
+	IncidentOpened:       IncidentOpenedCode,
+	IncidentUpdated:      IncidentUpdatedCode,
+	IncidentPhaseChanged: IncidentPhaseChangedCode,
+	IncidentClosed:       IncidentClosedCode,
+	TokenCreated:         TokenCreatedCode,
+	TokenRevoked:         TokenRevokedCode,
+	UserCreated:          UserCreatedCode,
+	UserLogin:            UserLoginCode,
+	UserLoginFailed:      UserLoginFailedCode,
+	UserRoleChanged:      UserRoleChangedCode,
+	EvidenceAdded:        EvidenceAddedCode,
+	EvidenceAccessed:     EvidenceAccessedCode,
+	EvidenceExported:     EvidenceExportedCode,
+	ApprovalRequested:    ApprovalRequestedCode,
+	ApprovalGranted:      ApprovalGrantedCode,
+	ApprovalDenied:       ApprovalDeniedCode,
+	AuditVerified:        AuditVerifiedCode,
+}
+
+// Code returns the action's stable code ("A001"), or "" for an action that
+// this binary does not know.
+func (a Action) Code() Code { return codes[a] }
+
+// Known reports whether a is one of the actions above.
+func (a Action) Known() bool { _, ok := codes[a]; return ok }
