@@ -280,3 +280,21 @@ func TestHuntStdinAndMinLevel(t *testing.T) {
 		t.Errorf("--min-level urgent: exit %d, want 2", code)
 	}
 }
+
+// TestHuntProgress forces the progress bar on a hunt long enough to draw it.
+func TestHuntProgress(t *testing.T) {
+	rules := corpustest.Path(t, "sigma", "rules", "windows")
+	attack := corpustest.Path(t, "attack-json")
+	code, _, errs := runVigil(t, "hunt", "--rules", rules, "--progress", "on", "--workers", "1",
+		"--format", "ndjson", attack)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !regexp.MustCompile(`\r\x1b\[K\[[= ]{24}\] +\d+%  [\d,]+ events`).MatchString(errs) {
+		t.Errorf("no progress bar drawn on stderr:\n%q", errs[:min(len(errs), 400)])
+	}
+	if code, _, errs := runVigil(t, "hunt", "--rules", rules, "--progress", "off",
+		filepath.Join(attack, "SDWIN-201018195009")); code != exitOK || strings.Contains(errs, "\r") {
+		t.Errorf("--progress off drew something (exit %d): %q", code, errs)
+	}
+}
