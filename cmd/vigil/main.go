@@ -32,6 +32,7 @@ Usage:
   vigil hunt --rules PATH [--rules PATH]... [--format table|ndjson] [flags] INPUT...|-
   vigil rules lint [flags] PATH...
   vigil audit verify|list [--data DIR | --store postgres --pg-dsn DSN] [flags]
+  vigil user add --name NAME --role ROLE [--tenant T] [flags] < password
   vigil version
 
 Run "vigil COMMAND --help" for the flags of a command.
@@ -53,6 +54,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runRules(ctx, rest, stdout, stderr)
 	case "audit":
 		return runAudit(ctx, rest, stdout, stderr)
+	case "user":
+		return runUser(ctx, rest, stdin, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "vigil", version)
 		return exitOK

@@ -30,6 +30,7 @@ import (
 
 const serveUsage = "vigil serve [--listen ADDR] [--data DIR] [--rules PATH]... " +
 	"[--store sqlite|postgres] [--pg-dsn DSN] [--log-level LEVEL] [--metrics-public] " +
+	"[--insecure-cookies] " +
 	"[--mapping FILE] [--logsources FILE] [--placeholders FILE]\n\n" +
 	"Environment: VIGIL_ADMIN_TOKEN (16 characters or more) is the admin API token to\n" +
 	"create on first start instead of printing a new one; VIGIL_LISTEN, VIGIL_DATA,\n" +
@@ -61,8 +62,11 @@ type serveConfig struct {
 	pgDSN         string // never logged: it may hold a password
 	logLevel      slog.Level
 	metricsPublic bool
-	adminToken    string // VIGIL_ADMIN_TOKEN; never logged
-	ruleFlags     *ruleFlags
+	// insecureCookies drops Secure from the session cookie, for plain HTTP
+	// on loopback.
+	insecureCookies bool
+	adminToken      string // VIGIL_ADMIN_TOKEN; never logged
+	ruleFlags       *ruleFlags
 }
 
 // runServe runs the API server until ctx is cancelled (SIGINT or SIGTERM).
@@ -103,7 +107,7 @@ func resolveServeConfig(args []string, getenv func(string) string,
 	fs := newFlagSet("serve", serveUsage, stderr)
 	listen := fs.String("listen", defaultListen, "address to serve the API on (env VIGIL_LISTEN)")
 	dataDir := fs.String("data", defaultDataDir,
-		"folder of the SQLite store, created 0700 (env VIGIL_DATA)")
+		"folder of the SQLite store and the evidence files, created 0700 (env VIGIL_DATA)")
 	var rules stringList
 	fs.Var(&rules, "rules", "Sigma rule file or folder (repeatable; env VIGIL_RULES, "+
 		"a list separated by "+string(os.PathListSeparator)+")")
@@ -114,6 +118,8 @@ func resolveServeConfig(args []string, getenv func(string) string,
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error (env VIGIL_LOG_LEVEL)")
 	metricsPublic := fs.Bool("metrics-public", false,
 		"serve /metrics without a bearer token (env VIGIL_METRICS_PUBLIC)")
+	insecureCookies := fs.Bool("insecure-cookies", false, "send the session cookie without "+
+		"Secure, for a browser on plain HTTP to loopback; never behind a network")
 	rf := addRuleFlags(fs, true)
 	rest, err := parseFlags(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
@@ -168,7 +174,7 @@ func resolveServeConfig(args []string, getenv func(string) string,
 		return cfg, fmt.Errorf("VIGIL_ADMIN_TOKEN: want at least %d characters",
 			auth.MinSecretLen)
 	}
-	cfg.metricsPublic = *metricsPublic
+	cfg.metricsPublic, cfg.insecureCookies = *metricsPublic, *insecureCookies
 	if v := getenv("VIGIL_METRICS_PUBLIC"); !given["metrics-public"] && v != "" {
 		if cfg.metricsPublic, err = strconv.ParseBool(v); err != nil {
 			return cfg, fmt.Errorf("VIGIL_METRICS_PUBLIC %q: want true or false", v)
@@ -183,8 +189,8 @@ func checkServeConfig(cfg serveConfig) error {
 		return errors.New("--listen: empty address")
 	case cfg.store != "sqlite" && cfg.store != "postgres":
 		return fmt.Errorf("--store %q: want sqlite or postgres", cfg.store)
-	case cfg.store == "sqlite" && cfg.dataDir == "":
-		return errors.New("--data: empty folder")
+	case cfg.dataDir == "":
+		return errors.New("--data: empty folder (it holds the SQLite store and the evidence)")
 	case cfg.store == "postgres" && cfg.pgDSN == "":
 		return errors.New("--store postgres needs --pg-dsn or VIGIL_PG_DSN")
 	}
@@ -227,10 +233,14 @@ func serveUntilDone(ctx context.Context, cfg serveConfig, log *slog.Logger,
 	if err != nil {
 		return err
 	}
+	ev, err := openEvidence(cfg.dataDir, st, log)
+	if err != nil {
+		return err
+	}
 	handler, err := api.New(api.Config{
-		Store: st, Pipeline: pipeline, Logger: log,
+		Store: st, Pipeline: pipeline, Logger: log, Evidence: ev,
 		Gatherer: reg, Registerer: reg, MetricsPublic: cfg.metricsPublic,
-		Mapping: mapping, Version: version,
+		Mapping: mapping, Version: version, InsecureCookies: cfg.insecureCookies,
 	})
 	if err != nil {
 		return err

@@ -10,8 +10,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/vigilsec/vigil/internal/audit"
+	"github.com/vigilsec/vigil/internal/auth"
 	"github.com/vigilsec/vigil/internal/detect"
 	"github.com/vigilsec/vigil/internal/event"
+	"github.com/vigilsec/vigil/internal/evidence"
 	"github.com/vigilsec/vigil/internal/store"
 )
 
@@ -65,6 +68,32 @@ type Config struct {
 	// Version is reported in the X-Vigil-Version response header; empty
 	// means the header is not sent.
 	Version string
+	// Evidence keeps evidence files and their chains of custody; nil: the
+	// evidence routes answer 503.
+	Evidence *evidence.Service
+	// EvidenceBufferBytes is the size up to which an evidence download is
+	// verified whole before it is sent; larger ones stream and abort on a
+	// mismatch (docs/evidence.md). Default DefaultEvidenceBufferBytes
+	// (16 MiB).
+	EvidenceBufferBytes int64
+
+	// InsecureCookies drops the Secure attribute (and the __Host- prefix)
+	// of the session cookie, for plain HTTP on loopback. Default false:
+	// browsers send the cookie over HTTPS only.
+	InsecureCookies bool
+	// Sessions sets the idle and absolute lifetimes of sign-in sessions.
+	// Default auth.DefaultSessionIdle (1 h) and auth.DefaultSessionLifetime
+	// (12 h).
+	Sessions auth.SessionPolicy
+	// PasswordParams are the argon2id parameters of new password hashes.
+	// Default auth.DefaultPasswordParams.
+	PasswordParams auth.PasswordParams
+	// LoginFailures within LoginWindow block sign-in for a user name, and
+	// for a client address, until the window has passed (429). Counted in
+	// memory, per process. Default auth.DefaultLoginFailures (5) and
+	// auth.DefaultLoginWindow (15 min).
+	LoginFailures int
+	LoginWindow   time.Duration
 }
 
 // server holds the checked configuration shared by the handlers.
@@ -72,6 +101,10 @@ type server struct {
 	cfg Config
 	log *slog.Logger
 	m   *httpMetrics
+
+	audit     *audit.Log
+	passwords *auth.Passwords
+	limiter   *auth.Limiter
 }
 
 // New checks cfg, applies its defaults and returns the API handler. The
@@ -100,6 +133,9 @@ func New(cfg Config) (http.Handler, error) {
 	if cfg.ReadyTimeout == 0 {
 		cfg.ReadyTimeout = DefaultReadyTimeout
 	}
+	if cfg.EvidenceBufferBytes <= 0 {
+		cfg.EvidenceBufferBytes = DefaultEvidenceBufferBytes
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -110,13 +146,16 @@ func New(cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &server{cfg: cfg, log: cfg.Logger, m: m}
+	cfg.Sessions = cfg.Sessions.WithDefaults()
+	s := &server{cfg: cfg, log: cfg.Logger, m: m, audit: audit.New(cfg.Store, nil),
+		passwords: auth.NewPasswords(cfg.PasswordParams),
+		limiter:   auth.NewLimiter(cfg.LoginFailures, cfg.LoginWindow, nil)}
 
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
-		h := rt.handler
-		if rt.auth {
-			h = s.authenticate(h)
+		h, err := s.guard(rt)
+		if err != nil {
+			return nil, err
 		}
 		mux.Handle(rt.method+" "+rt.path, h)
 	}
@@ -141,7 +180,34 @@ func (s *server) routes() []route {
 		{"GET", "/api/v1/alerts", true, http.HandlerFunc(s.listAlerts)},
 		{"GET", "/api/v1/incidents", true, http.HandlerFunc(s.listIncidents)},
 		{"GET", "/api/v1/incidents/{id}", true, http.HandlerFunc(s.getIncident)},
+		{"PATCH", "/api/v1/incidents/{id}", true, http.HandlerFunc(s.patchIncident)},
+		{"POST", "/api/v1/incidents/{id}/transitions", true, http.HandlerFunc(s.postTransition)},
+		{"POST", "/api/v1/incidents/{id}/classification", true,
+			http.HandlerFunc(s.postClassification)},
+		{"POST", "/api/v1/incidents/{id}/approvals", true, http.HandlerFunc(s.postApproval)},
+		{"POST", "/api/v1/incidents/{id}/actions", true, http.HandlerFunc(s.postAction)},
+		{"POST", "/api/v1/incidents/{id}/comments", true, http.HandlerFunc(s.postComment)},
+		{"POST", "/api/v1/incidents/{id}/indicators", true, http.HandlerFunc(s.postIndicator)},
+		{"POST", "/api/v1/incidents/{id}/links", true, http.HandlerFunc(s.postLink)},
+		{"GET", "/api/v1/incidents/{id}/related", true, http.HandlerFunc(s.getRelated)},
 		{"GET", "/api/v1/audit", true, http.HandlerFunc(s.listAudit)},
+		{"POST", "/api/v1/session", false, http.HandlerFunc(s.login)},
+		{"GET", "/api/v1/session", true, http.HandlerFunc(s.whoami)},
+		{"DELETE", "/api/v1/session", true, http.HandlerFunc(s.logout)},
+		{"POST", "/api/v1/tokens", true, http.HandlerFunc(s.createToken)},
+		{"GET", "/api/v1/tokens", true, http.HandlerFunc(s.listTokens)},
+		{"DELETE", "/api/v1/tokens/{id}", true, http.HandlerFunc(s.revokeToken)},
+		{"POST", "/api/v1/users", true, http.HandlerFunc(s.createUser)},
+		{"GET", "/api/v1/users", true, http.HandlerFunc(s.listUsers)},
+		{"GET", "/api/v1/users/{id}", true, http.HandlerFunc(s.getUser)},
+		{"PATCH", "/api/v1/users/{id}", true, http.HandlerFunc(s.patchUser)},
+		{"POST", "/api/v1/incidents/{id}/evidence", true, http.HandlerFunc(s.postEvidence)},
+		{"POST", "/api/v1/incidents/{id}/evidence/from-events", true,
+			http.HandlerFunc(s.postEvidenceFromEvents)},
+		{"GET", "/api/v1/incidents/{id}/evidence", true, http.HandlerFunc(s.listEvidence)},
+		{"GET", "/api/v1/evidence/{id}", true, http.HandlerFunc(s.getEvidence)},
+		{"GET", "/api/v1/evidence/{id}/content", true, http.HandlerFunc(s.getEvidenceContent)},
+		{"POST", "/api/v1/evidence/{id}/custody", true, http.HandlerFunc(s.postCustody)},
 		{"GET", "/api/v1/openapi.json", false, http.HandlerFunc(serveOpenAPI)},
 		{"GET", "/healthz", false, http.HandlerFunc(healthz)},
 		{"GET", "/readyz", false, http.HandlerFunc(s.readyz)},

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vigilsec/vigil/internal/audit"
 	"github.com/vigilsec/vigil/internal/auth"
 	"github.com/vigilsec/vigil/internal/store"
 )
@@ -15,16 +14,24 @@ import (
 // are far shorter.
 const maxTokenLen = 512
 
-// authenticate lets the request through only with a usable bearer token:
-// known by its SHA-256, not revoked, not expired (the store checks both).
-// Otherwise it answers 401 with a WWW-Authenticate challenge (RFC 6750). The
-// token itself is never logged. The request's context names the token as
-// the actor of audit entries (audit.WithActor).
+// authenticate lets the request through only with credentials: a bearer
+// token, or else a session cookie (see sessionAuth). A bearer token must be
+// usable: known by its SHA-256, not revoked, not expired (the store checks
+// both). Otherwise it answers 401 with a WWW-Authenticate challenge (RFC
+// 6750). Credentials are never logged. The request's context carries the
+// principal (auth.PrincipalFrom), which is also the actor of audit entries.
 func (s *server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		secret, ok := bearer(r.Header.Get("Authorization"))
+		header := r.Header.Get("Authorization")
+		if header == "" {
+			if c, err := r.Cookie(s.cookieName()); err == nil && c.Value != "" {
+				s.sessionAuth(w, r, c.Value, next)
+				return
+			}
+		}
+		secret, ok := bearer(header)
 		if !ok {
-			unauthorized(w, r, "", "missing bearer token")
+			unauthorized(w, r, "", "missing bearer token or session")
 			return
 		}
 		if len(secret) > maxTokenLen {
@@ -41,10 +48,9 @@ func (s *server) authenticate(next http.Handler) http.Handler {
 			writeError(w, http.StatusInternalServerError, "internal error")
 			return
 		}
-		// What the request changes is recorded in the audit trail as done
-		// by this token.
-		ctx := audit.WithActor(r.Context(), audit.TokenActor(tok.Name))
-		next.ServeHTTP(w, r.WithContext(ctx))
+		p := &auth.Principal{Kind: auth.KindToken, ID: tok.ID, Name: tok.Name,
+			Roles: []string{tok.Role}, Tenant: tok.Tenant}
+		next.ServeHTTP(w, r.WithContext(auth.WithPrincipal(r.Context(), p)))
 	})
 }
 

@@ -176,7 +176,8 @@ func (s *server) listIncidents(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, page)
 }
 
-// getIncident answers GET /api/v1/incidents/{id}.
+// getIncident answers GET /api/v1/incidents/{id}: the incident's fields,
+// its full record and version, with the version as ETag.
 func (s *server) getIncident(w http.ResponseWriter, r *http.Request) {
 	raw := r.PathValue("id")
 	id, err := strconv.ParseInt(raw, 10, 64)
@@ -189,15 +190,12 @@ func (s *server) getIncident(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, q.err.Error())
 		return
 	}
-	inc, err := s.cfg.Store.GetIncident(r.Context(), id)
+	rec, err := s.cfg.Store.GetIncidentRecord(r.Context(), id)
 	if err != nil {
 		s.storeError(w, "get incident", err)
 		return
 	}
-	if inc.AlertIDs == nil {
-		inc.AlertIDs = []int64{}
-	}
-	writeJSON(w, http.StatusOK, inc)
+	writeRecord(w, http.StatusOK, rec)
 }
 
 // storeError answers for a failed store call: 404 for ErrNotFound, 400 for

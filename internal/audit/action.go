@@ -44,6 +44,21 @@ const (
 	// IncidentClosed: an incident was closed.
 	IncidentClosed     Action = "incident.closed"
 	IncidentClosedCode Code   = "I004"
+	// IncidentClassified: an incident was confirmed or found a false positive.
+	IncidentClassified     Action = "incident.classified"
+	IncidentClassifiedCode Code   = "I005"
+	// IncidentLinked: an incident was linked by hand to a related one.
+	IncidentLinked     Action = "incident.linked"
+	IncidentLinkedCode Code   = "I006"
+	// ActionAppended: an action taken was appended to an incident's log.
+	ActionAppended     Action = "action.appended"
+	ActionAppendedCode Code   = "I007"
+	// CommentAdded: a handler's comment was added to an incident.
+	CommentAdded     Action = "comment.added"
+	CommentAddedCode Code   = "I008"
+	// IndicatorAdded: an indicator was added to an incident.
+	IndicatorAdded     Action = "indicator.added"
+	IndicatorAddedCode Code   = "I009"
 
 	// TokenCreated: an API token was created (never its secret or hash).
 	TokenCreated     Action = "token.created"
@@ -64,6 +79,13 @@ const (
 	// UserRoleChanged: a user's roles changed.
 	UserRoleChanged     Action = "user.role_changed"
 	UserRoleChangedCode Code   = "U004"
+	// UserUpdated: a user's name, e-mail, disabled flag or password changed
+	// (never the password or its hash).
+	UserUpdated     Action = "user.updated"
+	UserUpdatedCode Code   = "U005"
+	// UserSessionEnded: a user's sign-in session ended (logout).
+	UserSessionEnded     Action = "user.session_ended"
+	UserSessionEndedCode Code   = "U006"
 
 	// EvidenceAdded: evidence was uploaded or attached.
 	EvidenceAdded     Action = "evidence.added"
@@ -74,6 +96,10 @@ const (
 	// EvidenceExported: evidence left Vigil (export or transfer).
 	EvidenceExported     Action = "evidence.exported"
 	EvidenceExportedCode Code   = "E003"
+	// EvidenceVerified: evidence was re-hashed against its SHA-256 (the
+	// result is in the details).
+	EvidenceVerified     Action = "evidence.verified"
+	EvidenceVerifiedCode Code   = "E004"
 
 	// ApprovalRequested: a high-impact step asked for an approval.
 	ApprovalRequested     Action = "approval.requested"
@@ -102,15 +128,23 @@ var codes = map[Action]Code{
 	IncidentUpdated:      IncidentUpdatedCode,
 	IncidentPhaseChanged: IncidentPhaseChangedCode,
 	IncidentClosed:       IncidentClosedCode,
+	IncidentClassified:   IncidentClassifiedCode,
+	IncidentLinked:       IncidentLinkedCode,
+	ActionAppended:       ActionAppendedCode,
+	CommentAdded:         CommentAddedCode,
+	IndicatorAdded:       IndicatorAddedCode,
 	TokenCreated:         TokenCreatedCode,
 	TokenRevoked:         TokenRevokedCode,
 	UserCreated:          UserCreatedCode,
 	UserLogin:            UserLoginCode,
 	UserLoginFailed:      UserLoginFailedCode,
 	UserRoleChanged:      UserRoleChangedCode,
+	UserUpdated:          UserUpdatedCode,
+	UserSessionEnded:     UserSessionEndedCode,
 	EvidenceAdded:        EvidenceAddedCode,
 	EvidenceAccessed:     EvidenceAccessedCode,
 	EvidenceExported:     EvidenceExportedCode,
+	EvidenceVerified:     EvidenceVerifiedCode,
 	ApprovalRequested:    ApprovalRequestedCode,
 	ApprovalGranted:      ApprovalGrantedCode,
 	ApprovalDenied:       ApprovalDeniedCode,

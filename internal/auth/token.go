@@ -13,17 +13,6 @@ import (
 	"github.com/vigilsec/vigil/internal/store"
 )
 
-// Roles a token can hold. The role model grows in issue #3.
-const (
-	// RoleAdmin may do everything.
-	RoleAdmin = "admin"
-)
-
-// ValidRole reports whether role is one this version knows.
-func ValidRole(role string) bool {
-	return role == RoleAdmin
-}
-
 // TokenPrefix starts every secret that NewToken makes, so that a leaked
 // token is easy to recognize (secret scanners, log reviews).
 const TokenPrefix = "vgl_"

@@ -38,6 +38,12 @@ var (
 // concurrent use. Times are stored to the microsecond and read back in UTC;
 // a zero time is stored as NULL and read back as zero.
 type Store interface {
+	Records // the full incident record (records.go)
+
+	Users // accounts, sessions and token management (users.go)
+
+	EvidenceStore // evidence and chains of custody (evidence.go)
+
 	// InsertEvents stores events durably (committed before it returns) and
 	// returns their IDs in order. Fields are stored as JSON.
 	InsertEvents(ctx context.Context, events []*event.Event) ([]int64, error)
@@ -156,6 +162,11 @@ type Token struct {
 	Created time.Time
 	Expires time.Time // zero: never
 	Revoked bool
+	// Tenant scopes a tenant-admin token to its tenant; empty for staff.
+	Tenant string
+	// CreatedBy is the actor that created the token ("user:ana"), empty for
+	// tokens from before schema version 3 or from Bootstrap.
+	CreatedBy string
 }
 
 // Validate reports what makes t unstorable: an empty name or role, or a hash

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -20,9 +19,10 @@ func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
 	if t.Created.IsZero() {
 		t.Created = s.now()
 	}
-	_, err := s.pool.Exec(ctx, `INSERT INTO tokens (name, hash, role, created, expires, revoked)
-		VALUES ($1, $2, $3, $4, $5, $6)`,
-		t.Name, t.Hash, t.Role, timeArg(t.Created), timeArg(t.Expires), t.Revoked)
+	_, err := s.pool.Exec(ctx, `INSERT INTO tokens (name, hash, role, created, expires, revoked,
+		tenant, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		t.Name, t.Hash, t.Role, timeArg(t.Created), timeArg(t.Expires), t.Revoked, t.Tenant,
+		t.CreatedBy)
 	if pgCode(err) == codeUnique {
 		return fmt.Errorf("create token %q: name or hash: %w", t.Name, store.ErrDuplicate)
 	}
@@ -36,23 +36,16 @@ func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
 // or one whose Expires is not after the store's clock, gives store.ErrNotFound
 // like an unknown one.
 func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*store.Token, error) {
-	var (
-		t       store.Token
-		created time.Time
-		expires *time.Time
-	)
-	err := s.pool.QueryRow(ctx, `SELECT id, name, hash, role, created, expires, revoked
+	t, err := scanToken(s.pool.QueryRow(ctx, `SELECT `+tokenColumns+`
 		FROM tokens WHERE hash = $1 AND NOT revoked AND (expires IS NULL OR expires > $2)`,
-		hash, timeArg(s.now())).
-		Scan(&t.ID, &t.Name, &t.Hash, &t.Role, &created, &expires, &t.Revoked)
+		hash, timeArg(s.now())))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("token by hash: %w", store.ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("token by hash: %w", err)
 	}
-	t.Created, t.Expires = created.UTC(), timeOf(expires)
-	return &t, nil
+	return t, nil
 }
 
 // CountTokens reports how many tokens exist, revoked and expired ones

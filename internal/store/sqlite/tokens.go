@@ -18,9 +18,10 @@ func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
 	if t.Created.IsZero() {
 		t.Created = s.now()
 	}
-	_, err := s.w.ExecContext(ctx, `INSERT INTO tokens (name, hash, role, created, expires, revoked)
-		VALUES (?, ?, ?, ?, ?, ?)`,
-		t.Name, t.Hash, t.Role, timeText(t.Created), timeText(t.Expires), t.Revoked)
+	_, err := s.w.ExecContext(ctx, `INSERT INTO tokens (name, hash, role, created, expires, revoked,
+		tenant, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.Name, t.Hash, t.Role, timeText(t.Created), timeText(t.Expires), t.Revoked, t.Tenant,
+		t.CreatedBy)
 	if isUnique(err) {
 		return fmt.Errorf("create token %q: name or hash: %w", t.Name, store.ErrDuplicate)
 	}
@@ -34,27 +35,17 @@ func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
 // or one whose Expires is not after the store's clock, gives store.ErrNotFound
 // like an unknown one.
 func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*store.Token, error) {
-	var (
-		t                store.Token
-		created, expires sql.NullString
-	)
-	err := s.r.QueryRowContext(ctx, `SELECT id, name, hash, role, created, expires, revoked
+	row := s.r.QueryRowContext(ctx, `SELECT `+tokenColumns+`
 		FROM tokens WHERE hash = ? AND revoked = 0 AND (expires IS NULL OR expires > ?)`,
-		hash, timeText(s.now())).
-		Scan(&t.ID, &t.Name, &t.Hash, &t.Role, &created, &expires, &t.Revoked)
+		hash, timeText(s.now()))
+	t, err := scanToken(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("token by hash: %w", store.ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("token by hash: %w", err)
 	}
-	if t.Created, err = parseTime(created); err != nil {
-		return nil, fmt.Errorf("token by hash: %w", err)
-	}
-	if t.Expires, err = parseTime(expires); err != nil {
-		return nil, fmt.Errorf("token by hash: %w", err)
-	}
-	return &t, nil
+	return t, nil
 }
 
 // CountTokens reports how many tokens exist, revoked and expired ones

@@ -36,7 +36,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"IncidentNumbersConcurrent", testIncidentNumbersConcurrent},
 		{"IncidentGet", testIncidentGet},
 		{"IncidentList", testIncidentList},
+		{"IncidentRecords", testRecords},
 		{"Tokens", testTokens},
+		{"Evidence", testEvidence},
+		{"Users", testUsers},
 		{"Ping", testPing},
 		{"Reopen", testReopen},
 	}

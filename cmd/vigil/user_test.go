@@ -1,0 +1,69 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vigilsec/vigil/internal/auth"
+	"github.com/vigilsec/vigil/internal/store"
+	"github.com/vigilsec/vigil/internal/store/sqlite"
+)
+
+func TestUserAdd(t *testing.T) {
+	dir := t.TempDir()
+	st, err := sqlite.Open(t.Context(), filepath.Join(dir, "vigil.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	getenv := func(k string) string {
+		if k == "VIGIL_DATA" {
+			return dir
+		}
+		return ""
+	}
+	tests := []struct {
+		name, stdin string
+		args        []string
+		want        int
+		wantOut     string
+	}{
+		{"password on stdin", "a long passphrase\n", []string{"--name", "ana", "--role", "admin"},
+			exitOK, "user ana created"},
+		{"generated", "", []string{"--name", "bob", "--role", "tenant-admin", "--tenant", "acme"},
+			exitOK, "password (shown once"},
+		{"taken", "another passphrase\n", []string{"--name", "ana", "--role", "admin"},
+			exitError, ""},
+		{"short password", "short\n", []string{"--name", "cy", "--role", "admin"}, exitUsage, ""},
+		{"no role", "", []string{"--name", "cy"}, exitUsage, ""},
+		{"tenant without tenant-admin", "", []string{"--name", "cy", "--role", "admin",
+			"--tenant", "acme"}, exitUsage, ""},
+	}
+	for _, tt := range tests {
+		var out, errOut bytes.Buffer
+		code := userAdd(context.Background(), tt.args, getenv, strings.NewReader(tt.stdin),
+			&out, &errOut)
+		if code != tt.want || !strings.Contains(out.String(), tt.wantOut) {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want %d and %q", tt.name, code,
+				out.String(), errOut.String(), tt.want, tt.wantOut)
+		}
+	}
+
+	st, err = sqlite.Open(t.Context(), filepath.Join(dir, "vigil.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	u, err := auth.NewPasswords(auth.PasswordParams{}).Login(t.Context(), st, "ana",
+		"a long passphrase")
+	if err != nil || u.Roles[0] != auth.RoleAdmin {
+		t.Errorf("Login(ana) = %+v, %v; want the admin", u, err)
+	}
+	page, err := st.ListAudit(t.Context(), store.AuditFilter{Action: "user.created"})
+	if err != nil || page.Total != 2 {
+		t.Errorf("user.created entries: %d, %v; want 2", page.Total, err)
+	}
+}

@@ -1,0 +1,140 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/vigilsec/vigil/internal/auth"
+)
+
+// access says who may call a route: anyone (public), or a principal holding
+// one of roles.
+type access struct {
+	public bool
+	roles  []string
+}
+
+// public routes need no credentials.
+var public = access{public: true}
+
+// allow returns the access of a route that the given roles may call.
+func allow(roles ...string) access { return access{roles: roles} }
+
+// Groups of roles used in the table.
+var (
+	// staff may read alerts and incidents. Tenant admins may not yet:
+	// alerts and incidents carry no tenant, so they cannot be scoped
+	// (docs/authorization.md).
+	staff = auth.StaffRoles
+	// responders change incident records.
+	responders = []string{auth.RoleAdmin, auth.RoleResponder}
+	// anyone signed in, whatever the role.
+	signedIn = auth.Roles
+)
+
+// permissions maps every route ("METHOD /pattern", as registered in
+// server.routes) to who may call it. It is the one authorization table of
+// the API: a route missing from it answers 403 to everyone (fail closed),
+// and TestAuthorizationMatrix fails. docs/authorization.md is generated from
+// it.
+var permissions = map[string]access{
+	"POST /api/v1/events":        allow(auth.RoleAdmin, auth.RoleResponder, auth.RoleIngest),
+	"GET /api/v1/alerts":         allow(staff...),
+	"GET /api/v1/incidents":      allow(staff...),
+	"GET /api/v1/incidents/{id}": allow(staff...),
+	// The incident record: staff read, responders and admins write,
+	// executives approve high-impact steps.
+	"PATCH /api/v1/incidents/{id}":               allow(responders...),
+	"POST /api/v1/incidents/{id}/transitions":    allow(responders...),
+	"POST /api/v1/incidents/{id}/classification": allow(responders...),
+	"POST /api/v1/incidents/{id}/approvals":      allow(auth.RoleExecutive),
+	"POST /api/v1/incidents/{id}/actions":        allow(responders...),
+	"POST /api/v1/incidents/{id}/comments":       allow(responders...),
+	"POST /api/v1/incidents/{id}/indicators":     allow(responders...),
+	"POST /api/v1/incidents/{id}/links":          allow(responders...),
+	"GET /api/v1/incidents/{id}/related":         allow(staff...),
+	"GET /api/v1/audit":                          allow(auth.RoleAdmin, auth.RoleAuditor),
+
+	// Evidence (docs/evidence.md): staff read, responders and admins add
+	// evidence and record transfers and exports; every download is in the
+	// chain of custody.
+	"POST /api/v1/incidents/{id}/evidence": allow(auth.RoleAdmin, auth.RoleResponder),
+	"POST /api/v1/incidents/{id}/evidence/from-events": allow(auth.RoleAdmin,
+		auth.RoleResponder),
+	"GET /api/v1/incidents/{id}/evidence": allow(staff...),
+	"GET /api/v1/evidence/{id}":           allow(staff...),
+	"GET /api/v1/evidence/{id}/content":   allow(staff...),
+	"POST /api/v1/evidence/{id}/custody":  allow(auth.RoleAdmin, auth.RoleResponder),
+
+	"POST /api/v1/session":   public,
+	"GET /api/v1/session":    allow(signedIn...),
+	"DELETE /api/v1/session": allow(signedIn...),
+
+	"POST /api/v1/tokens":        allow(auth.RoleAdmin),
+	"GET /api/v1/tokens":         allow(auth.RoleAdmin),
+	"DELETE /api/v1/tokens/{id}": allow(auth.RoleAdmin),
+
+	"POST /api/v1/users": allow(auth.RoleAdmin),
+	// A tenant admin sees the users of its own tenant.
+	"GET /api/v1/users":        allow(auth.RoleAdmin, auth.RoleTenantAdmin),
+	"GET /api/v1/users/{id}":   allow(auth.RoleAdmin, auth.RoleTenantAdmin),
+	"PATCH /api/v1/users/{id}": allow(auth.RoleAdmin),
+
+	"GET /api/v1/openapi.json": public,
+	"GET /healthz":             public,
+	"GET /readyz":              public,
+	// Public instead when Config.MetricsPublic is set.
+	"GET /metrics": allow(auth.RoleAdmin, auth.RoleAuditor),
+}
+
+// guard wraps a route's handler with authentication and authorization as
+// the table says. It fails for a route that is served without credentials
+// although the table does not make it public (only /metrics may be, by
+// configuration).
+func (s *server) guard(rt route) (http.Handler, error) {
+	key := rt.method + " " + rt.path
+	acc, ok := permissions[key]
+	switch {
+	case !ok:
+		s.log.Error("route missing from the authorization table; it answers 403", "route", key)
+		return s.authenticate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			closeUnread(w, r)
+			writeError(w, http.StatusForbidden, "forbidden: route not authorized for anyone")
+		})), nil
+	case !rt.auth && !acc.public && !(key == "GET /metrics" && s.cfg.MetricsPublic):
+		return nil, fmt.Errorf("api: route %s is served without credentials but is not "+
+			"public in the authorization table", key)
+	case !rt.auth:
+		return rt.handler, nil
+	}
+	return s.authenticate(authorize(acc, rt.handler)), nil
+}
+
+// authorize lets through a principal that holds one of the allowed roles,
+// and answers 403 to others.
+func authorize(acc access, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, ok := auth.PrincipalFrom(r.Context())
+		if !ok || !p.HasAnyRole(acc.roles...) {
+			closeUnread(w, r)
+			writeError(w, http.StatusForbidden, "forbidden: this needs one of the roles "+
+				strings.Join(acc.roles, ", "))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// visible reports whether the request's principal may see an object of the
+// given tenant; when not, it answers 404 as for an object that does not
+// exist, so that another tenant's objects do not show. Handlers of objects
+// that carry a tenant call it after loading the object.
+func visible(w http.ResponseWriter, r *http.Request, tenant string) bool {
+	p, ok := auth.PrincipalFrom(r.Context())
+	if ok && p.CanSee(tenant) {
+		return true
+	}
+	writeError(w, http.StatusNotFound, "not found")
+	return false
+}

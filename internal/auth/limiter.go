@@ -1,0 +1,100 @@
+package auth
+
+import (
+	"sync"
+	"time"
+)
+
+// Default sign-in limits: five failures within fifteen minutes block a key
+// until the oldest of them is fifteen minutes old.
+const (
+	DefaultLoginFailures = 5
+	DefaultLoginWindow   = 15 * time.Minute
+)
+
+// maxLimiterKeys bounds the memory of a Limiter; past it, keys without a
+// recent failure are dropped first, then the whole table (an attacker
+// spraying addresses then gets a fresh allowance, not the server's memory).
+const maxLimiterKeys = 100_000
+
+// Limiter counts failures per key (a user name, a client address) in a
+// sliding window, in memory: the counts are per process and lost on
+// restart. It is safe for concurrent use.
+type Limiter struct {
+	max    int
+	window time.Duration
+	now    func() time.Time
+
+	mu    sync.Mutex
+	fails map[string][]time.Time
+}
+
+// NewLimiter returns a Limiter that blocks a key after max failures within
+// window; zero values take DefaultLoginFailures and DefaultLoginWindow, a
+// nil now takes time.Now.
+func NewLimiter(max int, window time.Duration, now func() time.Time) *Limiter {
+	if max <= 0 {
+		max = DefaultLoginFailures
+	}
+	if window <= 0 {
+		window = DefaultLoginWindow
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Limiter{max: max, window: window, now: now, fails: map[string][]time.Time{}}
+}
+
+// Allow reports whether key may try again; when not, it also returns how
+// long until it may.
+func (l *Limiter) Allow(key string) (time.Duration, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	recent := l.recent(key, now)
+	if len(recent) < l.max {
+		return 0, true
+	}
+	return recent[len(recent)-l.max].Add(l.window).Sub(now), false
+}
+
+// Fail counts a failure of key.
+func (l *Limiter) Fail(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	if len(l.fails) >= maxLimiterKeys {
+		for k := range l.fails {
+			if len(l.recent(k, now)) == 0 {
+				delete(l.fails, k)
+			}
+		}
+		if len(l.fails) >= maxLimiterKeys {
+			clear(l.fails)
+		}
+	}
+	l.fails[key] = append(l.recent(key, now), now)
+}
+
+// Reset forgets the failures of key (after a successful sign-in).
+func (l *Limiter) Reset(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.fails, key)
+}
+
+// recent returns the failures of key within the window, dropping older ones.
+func (l *Limiter) recent(key string, now time.Time) []time.Time {
+	ts := l.fails[key]
+	i := 0
+	for i < len(ts) && !ts[i].After(now.Add(-l.window)) {
+		i++
+	}
+	ts = ts[i:]
+	if len(ts) == 0 {
+		delete(l.fails, key)
+		return nil
+	}
+	l.fails[key] = ts
+	return ts
+}

@@ -1,0 +1,184 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/vigilsec/vigil/internal/store"
+)
+
+// tokenColumns are the columns that scanToken reads, in order.
+const tokenColumns = `id, name, hash, role, created, expires, revoked, tenant, created_by`
+
+// scanToken reads one token row of tokenColumns.
+func scanToken(row pgx.Row) (*store.Token, error) {
+	var (
+		t       store.Token
+		created time.Time
+		expires *time.Time
+	)
+	err := row.Scan(&t.ID, &t.Name, &t.Hash, &t.Role, &created, &expires, &t.Revoked, &t.Tenant,
+		&t.CreatedBy)
+	if err != nil {
+		return nil, err
+	}
+	t.Created, t.Expires = created.UTC(), timeOf(expires)
+	return &t, nil
+}
+
+// ListTokens returns every token by ascending ID.
+func (s *Store) ListTokens(ctx context.Context) ([]store.Token, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+tokenColumns+` FROM tokens ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
+	}
+	defer rows.Close()
+	out := []store.Token{}
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list tokens: %w", err)
+		}
+		out = append(out, *t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
+	}
+	return out, nil
+}
+
+// RevokeToken marks a token revoked.
+func (s *Store) RevokeToken(ctx context.Context, id int64) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE tokens SET revoked = true WHERE id = $1`, id)
+	return changedOne(tag, err, fmt.Sprintf("revoke token %d", id))
+}
+
+// changedOne turns the result of a statement that must touch one row into
+// an error: store.ErrNotFound when it touched none.
+func changedOne(tag pgconn.CommandTag, err error, op string) error {
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("%s: %w", op, store.ErrNotFound)
+	}
+	return nil
+}
+
+// userColumns are the columns that scanUser reads, in order.
+const userColumns = `id, name, display_name, email, roles, tenant, password_hash, disabled,
+	created, updated`
+
+// scanUser reads one user row of userColumns.
+func scanUser(row pgx.Row) (*store.User, error) {
+	var u store.User
+	err := row.Scan(&u.ID, &u.Name, &u.DisplayName, &u.Email, &u.Roles, &u.Tenant,
+		&u.PasswordHash, &u.Disabled, &u.Created, &u.Updated)
+	if err != nil {
+		return nil, err
+	}
+	u.Created, u.Updated = u.Created.UTC(), u.Updated.UTC()
+	return &u, nil
+}
+
+// CreateUser stores u and sets u.ID.
+func (s *Store) CreateUser(ctx context.Context, u *store.User) error {
+	if err := u.Validate(); err != nil {
+		return fmt.Errorf("create user: %w", err)
+	}
+	if u.Created.IsZero() {
+		u.Created = s.now()
+	}
+	if u.Updated.IsZero() {
+		u.Updated = u.Created
+	}
+	u.Created = u.Created.UTC().Truncate(time.Microsecond)
+	u.Updated = u.Updated.UTC().Truncate(time.Microsecond)
+	err := s.pool.QueryRow(ctx, `INSERT INTO users (name, display_name, email, roles, tenant,
+		password_hash, disabled, created, updated) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		RETURNING id`, u.Name, u.DisplayName, u.Email, u.Roles, u.Tenant, u.PasswordHash,
+		u.Disabled, u.Created, u.Updated).Scan(&u.ID)
+	if pgCode(err) == codeUnique {
+		return fmt.Errorf("create user %q: %w", u.Name, store.ErrDuplicate)
+	}
+	if err != nil {
+		return fmt.Errorf("create user %q: %w", u.Name, err)
+	}
+	return nil
+}
+
+// GetUser returns the user with the given ID.
+func (s *Store) GetUser(ctx context.Context, id int64) (*store.User, error) {
+	return s.oneUser(ctx, fmt.Sprintf("get user %d", id), `id = $1`, id)
+}
+
+// UserByName returns the user with the given name.
+func (s *Store) UserByName(ctx context.Context, name string) (*store.User, error) {
+	return s.oneUser(ctx, "user by name", `name = $1`, name)
+}
+
+func (s *Store) oneUser(ctx context.Context, op, cond string, arg any) (*store.User, error) {
+	u, err := scanUser(s.pool.QueryRow(ctx,
+		`SELECT `+userColumns+` FROM users WHERE `+cond, arg))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("%s: %w", op, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	return u, nil
+}
+
+// ListUsers returns the users that f selects, by ascending ID.
+func (s *Store) ListUsers(ctx context.Context, f store.UserFilter) ([]store.User, error) {
+	q, args := `SELECT `+userColumns+` FROM users`, []any{}
+	if f.Tenant != "" {
+		q, args = q+` WHERE tenant = $1`, append(args, f.Tenant)
+	}
+	rows, err := s.pool.Query(ctx, q+` ORDER BY id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	defer rows.Close()
+	out := []store.User{}
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list users: %w", err)
+		}
+		out = append(out, *u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	return out, nil
+}
+
+// UpdateUser replaces the stored user with u's ID.
+func (s *Store) UpdateUser(ctx context.Context, u *store.User) error {
+	if err := u.Validate(); err != nil {
+		return fmt.Errorf("update user: %w", err)
+	}
+	if u.Updated.IsZero() {
+		u.Updated = s.now()
+	}
+	u.Updated = u.Updated.UTC().Truncate(time.Microsecond)
+	tag, err := s.pool.Exec(ctx, `UPDATE users SET display_name = $1, email = $2, roles = $3,
+		tenant = $4, password_hash = $5, disabled = $6, updated = $7 WHERE id = $8`,
+		u.DisplayName, u.Email, u.Roles, u.Tenant, u.PasswordHash, u.Disabled, u.Updated, u.ID)
+	return changedOne(tag, err, fmt.Sprintf("update user %d", u.ID))
+}
+
+// CountUsers reports how many users exist.
+func (s *Store) CountUsers(ctx context.Context) (int, error) {
+	var n int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count users: %w", err)
+	}
+	return n, nil
+}
