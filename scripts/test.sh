@@ -28,7 +28,21 @@ ensure_postgres() {
 	return 0
 }
 
+# The browser test of the web UI drives Debian's chromium (headless).
+ensure_chromium() {
+	command -v chromium >/dev/null && return
+	log "installing chromium for the browser test"
+	if command -v apt-get >/dev/null; then
+		apt-get update -qq && apt-get install -y -qq chromium >/dev/null || true
+	fi
+	command -v chromium >/dev/null && return
+	echo "chromium is missing; the browser test needs it" >&2
+	[ -n "${CI:-}" ] && exit 1
+	return 0
+}
+
 ensure_postgres
+ensure_chromium
 
 log "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))

@@ -33,6 +33,7 @@ Usage:
   vigil rules lint [flags] PATH...
   vigil audit verify|list [--data DIR | --store postgres --pg-dsn DSN] [flags]
   vigil user add --name NAME --role ROLE [--tenant T] [flags] < password
+  vigil team import [--data DIR | --store postgres --pg-dsn DSN] FILE
   vigil version
 
 Run "vigil COMMAND --help" for the flags of a command.
@@ -56,6 +57,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runAudit(ctx, rest, stdout, stderr)
 	case "user":
 		return runUser(ctx, rest, stdin, stdout, stderr)
+	case "team":
+		return runTeam(ctx, rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "vigil", version)
 		return exitOK

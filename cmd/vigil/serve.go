@@ -26,16 +26,23 @@ import (
 	"github.com/vigilsec/vigil/internal/store"
 	"github.com/vigilsec/vigil/internal/store/postgres"
 	"github.com/vigilsec/vigil/internal/store/sqlite"
+	"github.com/vigilsec/vigil/internal/triage"
+	"github.com/vigilsec/vigil/internal/web"
 )
 
 const serveUsage = "vigil serve [--listen ADDR] [--data DIR] [--rules PATH]... " +
 	"[--store sqlite|postgres] [--pg-dsn DSN] [--log-level LEVEL] [--metrics-public] " +
 	"[--insecure-cookies] " +
+	"[--smtp-host HOST] [--smtp-port N] [--smtp-from ADDR] [--smtp-user USER] " +
+	"[--smtp-require-tls] [--notify-max-attempts N] [--notify-backoff D] " +
+	"[--notify-backoff-max D] " +
 	"[--mapping FILE] [--logsources FILE] [--placeholders FILE]\n\n" +
 	"Environment: VIGIL_ADMIN_TOKEN (16 characters or more) is the admin API token to\n" +
 	"create on first start instead of printing a new one; VIGIL_LISTEN, VIGIL_DATA,\n" +
 	"VIGIL_RULES, VIGIL_STORE, VIGIL_PG_DSN, VIGIL_LOG_LEVEL and VIGIL_METRICS_PUBLIC\n" +
-	"stand in for the flags of the same names."
+	"stand in for the flags of the same names, as do VIGIL_SMTP_HOST and the other\n" +
+	"VIGIL_SMTP_* and VIGIL_NOTIFY_* variables; VIGIL_SMTP_PASSWORD is the SMTP password\n" +
+	"(never a flag)."
 
 // Defaults of vigil serve, and how long a shutdown waits for requests.
 const (
@@ -67,6 +74,7 @@ type serveConfig struct {
 	insecureCookies bool
 	adminToken      string // VIGIL_ADMIN_TOKEN; never logged
 	ruleFlags       *ruleFlags
+	notify          notifyConfig // notify.go
 }
 
 // runServe runs the API server until ctx is cancelled (SIGINT or SIGTERM).
@@ -121,6 +129,7 @@ func resolveServeConfig(args []string, getenv func(string) string,
 	insecureCookies := fs.Bool("insecure-cookies", false, "send the session cookie without "+
 		"Secure, for a browser on plain HTTP to loopback; never behind a network")
 	rf := addRuleFlags(fs, true)
+	nf := addNotifyFlags(fs)
 	rest, err := parseFlags(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		return serveConfig{}, err
@@ -180,6 +189,9 @@ func resolveServeConfig(args []string, getenv func(string) string,
 			return cfg, fmt.Errorf("VIGIL_METRICS_PUBLIC %q: want true or false", v)
 		}
 	}
+	if cfg.notify, err = nf.resolve(given, getenv); err != nil {
+		return cfg, err
+	}
 	return cfg, checkServeConfig(cfg)
 }
 
@@ -225,9 +237,17 @@ func serveUntilDone(ctx context.Context, cfg serveConfig, log *slog.Logger,
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	watch, err := loadWatchRules(ctx, st, log)
+	if err != nil {
+		return err
+	}
+	tri, err := triage.New(triage.Config{Store: st, Audit: audit.New(st, nil), Logger: log})
+	if err != nil {
+		return err
+	}
 	pipeline, err := detect.NewPipeline(detect.Config{
-		Events: st, Alerts: st, Incidents: st, Rules: rs,
-		Audit:  audit.New(st, nil),
+		Events: st, Alerts: st, Incidents: st, Rules: rs, Extra: watch,
+		Audit: audit.New(st, nil), Suppressor: tri,
 		Logger: log, Registerer: reg,
 	})
 	if err != nil {
@@ -237,15 +257,26 @@ func serveUntilDone(ctx context.Context, cfg serveConfig, log *slog.Logger,
 	if err != nil {
 		return err
 	}
+	notifier, stopNotify, err := startNotifications(ctx, st, cfg.notify, log)
+	if err != nil {
+		return err
+	}
+	defer stopNotify()
 	handler, err := api.New(api.Config{
 		Store: st, Pipeline: pipeline, Logger: log, Evidence: ev,
 		Gatherer: reg, Registerer: reg, MetricsPublic: cfg.metricsPublic,
 		Mapping: mapping, Version: version, InsecureCookies: cfg.insecureCookies,
+		Response: api.ResponseConfig{Watch: watch, Notifier: notifier}, Triage: tri,
 	})
 	if err != nil {
 		return err
 	}
-	return listenAndServe(ctx, cfg.listen, handler, log)
+	ui, err := web.New(web.Config{API: handler, Logger: log,
+		Triage: web.ServiceTriage{Service: tri}})
+	if err != nil {
+		return err
+	}
+	return listenAndServe(ctx, cfg.listen, ui, log)
 }
 
 // listenAndServe serves handler on addr until ctx is done, then stops

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/evidence"
 	"github.com/vigilsec/vigil/internal/store"
+	"github.com/vigilsec/vigil/internal/triage"
 )
 
 // Default limits and timeouts.
@@ -76,6 +78,13 @@ type Config struct {
 	// mismatch (docs/evidence.md). Default DefaultEvidenceBufferBytes
 	// (16 MiB).
 	EvidenceBufferBytes int64
+	// Triage runs alert triage, suppressions, support cases and
+	// vulnerability reports (docs/triage.md). Nil: one over Store, with the
+	// API's audit trail and the real clock.
+	Triage *triage.Service
+	// Response configures the response team, escalation and watch rules
+	// (ResponseConfig; docs/team.md). The zero value works.
+	Response ResponseConfig
 
 	// InsecureCookies drops the Secure attribute (and the __Host- prefix)
 	// of the session cookie, for plain HTTP on loopback. Default false:
@@ -103,6 +112,7 @@ type server struct {
 	m   *httpMetrics
 
 	audit     *audit.Log
+	triage    *triage.Service
 	passwords *auth.Passwords
 	limiter   *auth.Limiter
 }
@@ -151,6 +161,13 @@ func New(cfg Config) (http.Handler, error) {
 		passwords: auth.NewPasswords(cfg.PasswordParams),
 		limiter:   auth.NewLimiter(cfg.LoginFailures, cfg.LoginWindow, nil)}
 
+	if s.triage = cfg.Triage; s.triage == nil {
+		if s.triage, err = triage.New(triage.Config{Store: cfg.Store, Audit: s.audit,
+			Logger: cfg.Logger}); err != nil {
+			return nil, fmt.Errorf("api: %w", err)
+		}
+	}
+
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
 		h, err := s.guard(rt)
@@ -180,7 +197,7 @@ func (s *server) routes() []route {
 		{"GET", "/api/v1/alerts", true, http.HandlerFunc(s.listAlerts)},
 		{"GET", "/api/v1/incidents", true, http.HandlerFunc(s.listIncidents)},
 		{"GET", "/api/v1/incidents/{id}", true, http.HandlerFunc(s.getIncident)},
-		{"PATCH", "/api/v1/incidents/{id}", true, http.HandlerFunc(s.patchIncident)},
+		{"PATCH", "/api/v1/incidents/{id}", true, s.reevaluate(http.HandlerFunc(s.patchIncident))},
 		{"POST", "/api/v1/incidents/{id}/transitions", true, http.HandlerFunc(s.postTransition)},
 		{"POST", "/api/v1/incidents/{id}/classification", true,
 			http.HandlerFunc(s.postClassification)},
@@ -208,6 +225,49 @@ func (s *server) routes() []route {
 		{"GET", "/api/v1/evidence/{id}", true, http.HandlerFunc(s.getEvidence)},
 		{"GET", "/api/v1/evidence/{id}/content", true, http.HandlerFunc(s.getEvidenceContent)},
 		{"POST", "/api/v1/evidence/{id}/custody", true, http.HandlerFunc(s.postCustody)},
+		{"GET", "/api/v1/teams", true, http.HandlerFunc(s.listTeams)},
+		{"POST", "/api/v1/teams", true, http.HandlerFunc(s.createTeam)},
+		{"GET", "/api/v1/teams/{id}", true, http.HandlerFunc(s.getTeam)},
+		{"PATCH", "/api/v1/teams/{id}", true, http.HandlerFunc(s.patchTeam)},
+		{"PUT", "/api/v1/teams/{id}/roster", true, http.HandlerFunc(s.putRoster)},
+		{"GET", "/api/v1/teams/{id}/oncall", true, http.HandlerFunc(s.getOnCall)},
+		{"POST", "/api/v1/incidents/{id}/escalate", true, http.HandlerFunc(s.postEscalate)},
+		{"GET", "/api/v1/incidents/{id}/team", true, http.HandlerFunc(s.getIncidentTeam)},
+		{"POST", "/api/v1/incidents/{id}/team/{member}/disengage", true,
+			http.HandlerFunc(s.postDisengage)},
+		{"GET", "/api/v1/incidents/{id}/tasks", true, http.HandlerFunc(s.listTasks)},
+		{"POST", "/api/v1/incidents/{id}/tasks", true, http.HandlerFunc(s.postTask)},
+		{"PATCH", "/api/v1/incidents/{id}/tasks/{task}", true, http.HandlerFunc(s.patchTask)},
+		{"GET", "/api/v1/incidents/{id}/watch-rules", true, http.HandlerFunc(s.listWatchRules)},
+		{"POST", "/api/v1/incidents/{id}/watch-rules", true, http.HandlerFunc(s.postWatchRule)},
+		{"DELETE", "/api/v1/incidents/{id}/watch-rules/{rule}", true,
+			http.HandlerFunc(s.deleteWatchRule)},
+		{"GET", "/api/v1/notifications", true, http.HandlerFunc(s.listNotifications)},
+		{"POST", "/api/v1/notifications/{id}/retry", true,
+			http.HandlerFunc(s.retryNotification)},
+		{"GET", "/api/v1/webhooks", true, http.HandlerFunc(s.listWebhooks)},
+		{"POST", "/api/v1/webhooks", true, http.HandlerFunc(s.createWebhook)},
+		{"DELETE", "/api/v1/webhooks/{id}", true, http.HandlerFunc(s.deleteWebhook)},
+		{"GET", "/api/v1/queue", true, http.HandlerFunc(s.getQueue)},
+		{"GET", "/api/v1/alerts/{id}", true, http.HandlerFunc(s.getAlert)},
+		{"POST", "/api/v1/alerts/{id}/ack", true, http.HandlerFunc(s.postAck)},
+		{"POST", "/api/v1/alerts/{id}/assign", true, http.HandlerFunc(s.postAssign)},
+		{"POST", "/api/v1/alerts/{id}/false-positive", true,
+			http.HandlerFunc(s.postFalsePositive)},
+		{"POST", "/api/v1/alerts/{id}/reopen", true, http.HandlerFunc(s.postReopen)},
+		{"POST", "/api/v1/alerts/confirm", true, http.HandlerFunc(s.postConfirm)},
+		{"DELETE", "/api/v1/incidents/{id}/alerts/{alert_id}", true,
+			http.HandlerFunc(s.deleteIncidentAlert)},
+		{"GET", "/api/v1/suppressions", true, http.HandlerFunc(s.listSuppressions)},
+		{"POST", "/api/v1/suppressions", true, http.HandlerFunc(s.postSuppression)},
+		{"DELETE", "/api/v1/suppressions/{id}", true, http.HandlerFunc(s.deleteSuppression)},
+		{"POST", "/api/v1/cases", true, http.HandlerFunc(s.postCase)},
+		{"GET", "/api/v1/cases", true, http.HandlerFunc(s.listCases)},
+		{"GET", "/api/v1/cases/{id}", true, http.HandlerFunc(s.getCase)},
+		{"POST", "/api/v1/cases/{id}/escalate", true, http.HandlerFunc(s.postCaseEscalation)},
+		{"GET", "/api/v1/vulnerabilities", true, http.HandlerFunc(s.listVulnerabilities)},
+		{"GET", "/api/v1/vulnerabilities/{id}", true, http.HandlerFunc(s.getVulnerability)},
+		{"PATCH", "/api/v1/vulnerabilities/{id}", true, http.HandlerFunc(s.patchVulnerability)},
 		{"GET", "/api/v1/openapi.json", false, http.HandlerFunc(serveOpenAPI)},
 		{"GET", "/healthz", false, http.HandlerFunc(healthz)},
 		{"GET", "/readyz", false, http.HandlerFunc(s.readyz)},

@@ -81,6 +81,59 @@ var permissions = map[string]access{
 	"GET /api/v1/users/{id}":   allow(auth.RoleAdmin, auth.RoleTenantAdmin),
 	"PATCH /api/v1/users/{id}": allow(auth.RoleAdmin),
 
+	// The response team (docs/team.md): admins manage the directory, staff
+	// read it; responders escalate, disengage and manage tasks and watch
+	// rules; executives approve high-impact tasks through the approvals.
+	"GET /api/v1/teams":                                   allow(staff...),
+	"POST /api/v1/teams":                                  allow(auth.RoleAdmin),
+	"GET /api/v1/teams/{id}":                              allow(staff...),
+	"PATCH /api/v1/teams/{id}":                            allow(auth.RoleAdmin),
+	"PUT /api/v1/teams/{id}/roster":                       allow(auth.RoleAdmin),
+	"GET /api/v1/teams/{id}/oncall":                       allow(staff...),
+	"POST /api/v1/incidents/{id}/escalate":                allow(responders...),
+	"GET /api/v1/incidents/{id}/team":                     allow(staff...),
+	"POST /api/v1/incidents/{id}/team/{member}/disengage": allow(responders...),
+	"GET /api/v1/incidents/{id}/tasks":                    allow(staff...),
+	"POST /api/v1/incidents/{id}/tasks":                   allow(responders...),
+	"PATCH /api/v1/incidents/{id}/tasks/{task}":           allow(responders...),
+	"GET /api/v1/incidents/{id}/watch-rules":              allow(staff...),
+	"POST /api/v1/incidents/{id}/watch-rules":             allow(responders...),
+	"DELETE /api/v1/incidents/{id}/watch-rules/{rule}":    allow(responders...),
+
+	// Notifications to people (docs/notifications.md): staff read the
+	// outbox, responders and admins retry; only admins manage webhooks.
+	"GET /api/v1/notifications":             allow(staff...),
+	"POST /api/v1/notifications/{id}/retry": allow(responders...),
+	"GET /api/v1/webhooks":                  allow(auth.RoleAdmin),
+	"POST /api/v1/webhooks":                 allow(auth.RoleAdmin),
+	"DELETE /api/v1/webhooks/{id}":          allow(auth.RoleAdmin),
+
+	// Triage (docs/triage.md): responders and admins triage alerts and
+	// escalate cases; staff read the queue. A tenant-admin files and reads
+	// its own tenant's cases only (another tenant's case is 404); support
+	// engineers (service-engineer) file cases too and work on
+	// vulnerability reports.
+	"GET /api/v1/queue":                               allow(staff...),
+	"GET /api/v1/alerts/{id}":                         allow(staff...),
+	"POST /api/v1/alerts/{id}/ack":                    allow(responders...),
+	"POST /api/v1/alerts/{id}/assign":                 allow(responders...),
+	"POST /api/v1/alerts/{id}/false-positive":         allow(responders...),
+	"POST /api/v1/alerts/{id}/reopen":                 allow(responders...),
+	"POST /api/v1/alerts/confirm":                     allow(responders...),
+	"DELETE /api/v1/incidents/{id}/alerts/{alert_id}": allow(responders...),
+	"GET /api/v1/suppressions":                        allow(staff...),
+	"POST /api/v1/suppressions":                       allow(responders...),
+	"DELETE /api/v1/suppressions/{id}":                allow(responders...),
+	"POST /api/v1/cases": allow(auth.RoleAdmin, auth.RoleResponder, auth.RoleServiceEngineer,
+		auth.RoleTenantAdmin),
+	"GET /api/v1/cases":                allow(append([]string{auth.RoleTenantAdmin}, staff...)...),
+	"GET /api/v1/cases/{id}":           allow(append([]string{auth.RoleTenantAdmin}, staff...)...),
+	"POST /api/v1/cases/{id}/escalate": allow(responders...),
+	"GET /api/v1/vulnerabilities":      allow(staff...),
+	"GET /api/v1/vulnerabilities/{id}": allow(staff...),
+	"PATCH /api/v1/vulnerabilities/{id}": allow(auth.RoleAdmin, auth.RoleResponder,
+		auth.RoleServiceEngineer),
+
 	"GET /api/v1/openapi.json": public,
 	"GET /healthz":             public,
 	"GET /readyz":              public,

@@ -181,6 +181,7 @@ func (s *server) change(w http.ResponseWriter, r *http.Request, needIfMatch bool
 			return
 		}
 		s.recordNotes(r, rec, notes)
+		s.notifyNotes(r, rec, notes)
 		writeRecord(w, http.StatusOK, rec)
 		return
 	}

@@ -6,8 +6,10 @@ package audit
 type Action string
 
 // Code is the stable short code of an Action: a letter for the object
-// (A alert, I incident, T token, U user, E evidence, P approval, X audit)
-// and three digits.
+// (A alert, I incident, T token, U user, E evidence, P approval, X audit,
+// S suppression, C support case, V vulnerability report,
+// N notification and webhook, R response team, K task, W watch rule) and
+// three digits.
 type Code string
 
 // The actions and their codes. Only add to this block; never rename or
@@ -111,9 +113,81 @@ const (
 	ApprovalDenied     Action = "approval.denied"
 	ApprovalDeniedCode Code   = "P003"
 
+	// TeamCreated: a team was added to the directory (by hand or import).
+	TeamCreated     Action = "team.created"
+	TeamCreatedCode Code   = "R001"
+	// TeamUpdated: a team's name, kind, members, contact or services changed.
+	TeamUpdated     Action = "team.updated"
+	TeamUpdatedCode Code   = "R002"
+	// TeamRosterSet: a team's on-call roster was replaced.
+	TeamRosterSet     Action = "team.roster_set"
+	TeamRosterSetCode Code   = "R003"
+	// IncidentEscalated: an incident was escalated to the security incident
+	// response team, creating its virtual team.
+	IncidentEscalated     Action = "incident.escalated"
+	IncidentEscalatedCode Code   = "R004"
+	// MemberEngaged: a person joined an incident's virtual team (who, role,
+	// team, the rule that fired and why).
+	MemberEngaged     Action = "member.engaged"
+	MemberEngagedCode Code   = "R005"
+	// MemberDisengaged: a person left an incident's virtual team, with why.
+	MemberDisengaged     Action = "member.disengaged"
+	MemberDisengagedCode Code   = "R006"
+	// TaskCreated: a task was added to an incident's phase plan.
+	TaskCreated     Action = "task.created"
+	TaskCreatedCode Code   = "K001"
+	// TaskUpdated: a task's status, owner, due time, title or result changed.
+	TaskUpdated     Action = "task.updated"
+	TaskUpdatedCode Code   = "K002"
+	// WatchRuleAdded: a temporary watch rule was attached to an incident.
+	WatchRuleAdded     Action = "watch_rule.added"
+	WatchRuleAddedCode Code   = "W001"
+	// WatchRuleRemoved: a watch rule was removed before its expiry.
+	WatchRuleRemoved     Action = "watch_rule.removed"
+	WatchRuleRemovedCode Code   = "W002"
+
 	// AuditVerified: the audit chain was verified and found intact.
 	AuditVerified     Action = "audit.verified"
 	AuditVerifiedCode Code   = "X001"
+
+	// AlertReopened: a false positive or confirmed alert went back to triage.
+	AlertReopened     Action = "alert.reopened"
+	AlertReopenedCode Code   = "A007"
+	// SuppressionCreated: matches of a rule with given field values are
+	// suppressed (from a false positive or by hand).
+	SuppressionCreated     Action = "suppression.created"
+	SuppressionCreatedCode Code   = "S001"
+	// SuppressionDeleted: a suppression was removed.
+	SuppressionDeleted     Action = "suppression.deleted"
+	SuppressionDeletedCode Code   = "S002"
+	// CaseFiled: a support case was filed.
+	CaseFiled     Action = "case.filed"
+	CaseFiledCode Code   = "C001"
+	// CaseEscalated: a support case was escalated into an incident or a
+	// vulnerability report.
+	CaseEscalated     Action = "case.escalated"
+	CaseEscalatedCode Code   = "C002"
+	// VulnerabilityOpened: a vulnerability report was opened.
+	VulnerabilityOpened     Action = "vulnerability.opened"
+	VulnerabilityOpenedCode Code   = "V001"
+	// VulnerabilityUpdated: a vulnerability report's state, owner or
+	// severity changed.
+	VulnerabilityUpdated     Action = "vulnerability.updated"
+	VulnerabilityUpdatedCode Code   = "V002"
+
+	// NotificationDead: a notification failed its last attempt and will not
+	// be sent again unless retried by hand.
+	NotificationDead     Action = "notification.dead"
+	NotificationDeadCode Code   = "N001"
+	// NotificationRetried: a failed or dead notification was retried by hand.
+	NotificationRetried     Action = "notification.retried"
+	NotificationRetriedCode Code   = "N002"
+	// WebhookCreated: a webhook endpoint was added (never its secret).
+	WebhookCreated     Action = "webhook.created"
+	WebhookCreatedCode Code   = "N003"
+	// WebhookDeleted: a webhook endpoint was removed.
+	WebhookDeleted     Action = "webhook.deleted"
+	WebhookDeletedCode Code   = "N004"
 )
 
 // codes maps each known action to its code.
@@ -148,7 +222,28 @@ var codes = map[Action]Code{
 	ApprovalRequested:    ApprovalRequestedCode,
 	ApprovalGranted:      ApprovalGrantedCode,
 	ApprovalDenied:       ApprovalDeniedCode,
+	TeamCreated:          TeamCreatedCode,
+	TeamUpdated:          TeamUpdatedCode,
+	TeamRosterSet:        TeamRosterSetCode,
+	IncidentEscalated:    IncidentEscalatedCode,
+	MemberEngaged:        MemberEngagedCode,
+	MemberDisengaged:     MemberDisengagedCode,
+	TaskCreated:          TaskCreatedCode,
+	TaskUpdated:          TaskUpdatedCode,
+	WatchRuleAdded:       WatchRuleAddedCode,
+	WatchRuleRemoved:     WatchRuleRemovedCode,
 	AuditVerified:        AuditVerifiedCode,
+	AlertReopened:        AlertReopenedCode,
+	SuppressionCreated:   SuppressionCreatedCode,
+	SuppressionDeleted:   SuppressionDeletedCode,
+	CaseFiled:            CaseFiledCode,
+	CaseEscalated:        CaseEscalatedCode,
+	VulnerabilityOpened:  VulnerabilityOpenedCode,
+	VulnerabilityUpdated: VulnerabilityUpdatedCode,
+	NotificationDead:     NotificationDeadCode,
+	NotificationRetried:  NotificationRetriedCode,
+	WebhookCreated:       WebhookCreatedCode,
+	WebhookDeleted:       WebhookDeletedCode,
 }
 
 // Code returns the action's stable code ("A001"), or "" for an action that

@@ -29,4 +29,23 @@ type Alert struct {
 	Created time.Time `json:"created"`
 	// IncidentID is the incident the alert opened or joined; 0 for none.
 	IncidentID int64 `json:"incident_id,omitempty"`
+
+	// GroupKey identifies the alert's group: the rule's grouping field
+	// values (see GroupKey). Matches of one rule with one GroupKey within the
+	// rule's window fold into one alert (internal/triage).
+	GroupKey string `json:"group_key,omitempty"`
+	// Group holds the grouping field values behind GroupKey.
+	Group map[string]string `json:"group,omitempty"`
+	// Count is how many matches the alert stands for (1 and up); FirstSeen
+	// and LastSeen are when the first and the latest were raised. Filled by
+	// the triage reads; zero elsewhere.
+	Count     int64     `json:"count,omitempty"`
+	FirstSeen time.Time `json:"first_seen,omitzero"`
+	LastSeen  time.Time `json:"last_seen,omitzero"`
+	// State is the triage state (new, acknowledged, assigned,
+	// false_positive, confirmed), Assignee the user it is assigned to and
+	// StateReason why it last changed. Filled by the triage reads.
+	State       string `json:"state,omitempty"`
+	Assignee    string `json:"assignee,omitempty"`
+	StateReason string `json:"state_reason,omitempty"`
 }

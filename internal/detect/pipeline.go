@@ -57,6 +57,12 @@ type Config struct {
 	// Rules are matched against every event. Nil means no rules: events are
 	// stored and nothing fires.
 	Rules Rules
+	// Extra are temporary rules consulted after Rules (incident watch
+	// rules; see ExtraRules). Nil: none.
+	Extra *ExtraRules
+	// Suppressor drops suppressed matches before they raise an alert. Nil:
+	// nothing is suppressed.
+	Suppressor Suppressor
 	// Audit records alert.raised and incident.opened entries, with the actor
 	// of the Ingest context (audit.ActorFrom). Nil: nothing is recorded.
 	Audit AuditRecorder
@@ -76,7 +82,10 @@ type Pipeline struct {
 	alerts    AlertWriter
 	incidents IncidentOpener
 	rules     Rules
+	extra     *ExtraRules
 	audit     AuditRecorder
+	grouper   AlertGrouper
+	suppress  Suppressor
 	now       func() time.Time
 	log       *slog.Logger
 	m         metrics
@@ -91,6 +100,10 @@ type Result struct {
 	Alerts []*Alert
 	// Incidents are the incidents opened, in the order of their first alert.
 	Incidents []*incident.Incident
+	// Repeats counts the matches folded into an alert of their group, and
+	// Suppressed the matches a suppression swallowed; neither raised an
+	// alert.
+	Repeats, Suppressed int
 }
 
 // NewPipeline checks cfg, applies its defaults and registers these metrics
@@ -113,11 +126,14 @@ func NewPipeline(cfg Config) (*Pipeline, error) {
 		alerts:    cfg.Alerts,
 		incidents: cfg.Incidents,
 		rules:     cfg.Rules,
+		extra:     cfg.Extra,
 		audit:     cfg.Audit,
+		suppress:  cfg.Suppressor,
 		now:       cfg.Now,
 		log:       cfg.Logger,
 		m:         newMetrics(),
 	}
+	p.grouper, _ = cfg.Alerts.(AlertGrouper)
 	if p.now == nil {
 		p.now = time.Now
 	}
@@ -138,8 +154,10 @@ func NewPipeline(cfg Config) (*Pipeline, error) {
 //
 // Within one Ingest call, the incident-opening alerts of one rule share one
 // incident, so that a burst of repeated matches opens one incident and not
-// hundreds. Alerts in later calls open new incidents: grouping across calls
-// and deduplication are not done yet (#3).
+// hundreds. When Config.Alerts is an AlertGrouper, a match whose group (see
+// Grouping) has an alert still in triage within the window is folded into
+// that alert instead: no new alert, no audit entry, no incident. A match that
+// Config.Suppressor suppresses is dropped.
 //
 // Ingest returns an error, with an empty Result, when the events could not
 // be stored; nothing was then stored. Once the events are durable, detection
@@ -170,13 +188,15 @@ func (p *Pipeline) Ingest(ctx context.Context, events []*event.Event) (Result, e
 
 	res := Result{EventIDs: ids}
 	ctx = context.WithoutCancel(ctx)
-	res.Alerts = p.raise(ctx, events, ids)
+	res.Alerts = p.raise(ctx, events, ids, &res)
+	res.Alerts = append(res.Alerts, p.raiseExtra(ctx, events, ids)...)
 	res.Incidents = p.open(ctx, res.Alerts)
 	return res, nil
 }
 
 // raise matches the events and stores an alert per match.
-func (p *Pipeline) raise(ctx context.Context, events []*event.Event, ids []int64) []*Alert {
+func (p *Pipeline) raise(ctx context.Context, events []*event.Event, ids []int64,
+	res *Result) []*Alert {
 	if p.rules == nil {
 		return nil
 	}
@@ -188,6 +208,10 @@ func (p *Pipeline) raise(ctx context.Context, events []*event.Event, ids []int64
 		p.m.matchDuration.Observe(time.Since(start).Seconds())
 
 		for _, r := range fired {
+			if p.suppress != nil && p.suppress.Suppressed(ctx, r, e) {
+				res.Suppressed++
+				continue
+			}
 			a := &Alert{
 				RuleID:    r.ID,
 				RuleTitle: r.Title,
@@ -197,9 +221,14 @@ func (p *Pipeline) raise(ctx context.Context, events []*event.Event, ids []int64
 				EventTime: e.Time,
 				Created:   p.now(),
 			}
-			if err := p.alerts.InsertAlert(ctx, a); err != nil {
+			repeat, err := p.store(ctx, a, r, e)
+			if err != nil {
 				p.m.errors.Inc()
 				p.log.Error("store alert", "rule_id", r.ID, "err", err)
+				continue
+			}
+			if repeat {
+				res.Repeats++
 				continue
 			}
 			p.m.alerts.WithLabelValues(levelLabel(r.Level)).Inc()
@@ -213,6 +242,21 @@ func (p *Pipeline) raise(ctx context.Context, events []*event.Event, ids []int64
 	return alerts
 }
 
+// store stores a, through the grouper when there is one and the match
+// groups (see Grouping).
+func (p *Pipeline) store(ctx context.Context, a *Alert, r *sigma.Rule,
+	e *event.Event) (repeat bool, err error) {
+	if p.grouper == nil {
+		return false, p.alerts.InsertAlert(ctx, a)
+	}
+	var window time.Duration
+	a.Group, a.GroupKey, window = Grouping(r, e)
+	if a.GroupKey == "" {
+		return false, p.alerts.InsertAlert(ctx, a)
+	}
+	return p.grouper.GroupAlert(ctx, a, window)
+}
+
 // open opens one incident per rule for the alerts whose level calls for one,
 // and sets IncidentID on those alerts.
 func (p *Pipeline) open(ctx context.Context, alerts []*Alert) []*incident.Incident {
@@ -224,7 +268,7 @@ func (p *Pipeline) open(ctx context.Context, alerts []*Alert) []*incident.Incide
 	byRule := make(map[string]*group)
 	for _, a := range alerts {
 		severity, opens := incident.SeverityFromLevel(a.Level)
-		if !opens {
+		if !opens || a.IncidentID != 0 { // a watch rule's alert has its incident
 			continue
 		}
 		key := a.RuleID + "\x00" + a.RuleTitle

@@ -159,6 +159,10 @@ func (p *parser) rule(root *yaml.Node) *Rule {
 			return nil
 		}
 	}
+	if err := p.vigilAttrs(r, root); err != nil {
+		p.diag(root, r.ID, r.Title, err.Error())
+		return nil
+	}
 	if ls := mapValue(root, "logsource"); ls != nil {
 		l := logsourceOf(ls)
 		r.Logsource = Logsource{Product: l.Product, Category: l.Category, Service: l.Service}

@@ -3,6 +3,7 @@ package sigma
 import (
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Logsource is the log source a rule applies to, as written in its
@@ -33,6 +34,13 @@ type Rule struct {
 	// 1-based.
 	File string
 	Line int
+	// GroupBy and GroupWindow come from the rule's custom attribute
+	// "vigil: {group_by: [Computer, User], window: 1h}": the event fields
+	// whose values group repeated matches into one alert, and how long a
+	// group stays open after its latest match. Nil and zero when absent
+	// (internal/detect then applies its defaults).
+	GroupBy     []string
+	GroupWindow time.Duration
 
 	filter   *filter   // the resolved logsource; nil when unconstrained
 	variants []variant // one per distinct field mapping of the logsource

@@ -44,6 +44,12 @@ type Store interface {
 
 	EvidenceStore // evidence and chains of custody (evidence.go)
 
+	Triage // alert grouping and triage, suppressions, cases, vulnerabilities (triage.go)
+
+	ResponseStore // response teams, engagements, tasks and watch rules (response.go)
+
+	Notifications // the notification outbox, delivery log and webhooks (notifications.go)
+
 	// InsertEvents stores events durably (committed before it returns) and
 	// returns their IDs in order. Fields are stored as JSON.
 	InsertEvents(ctx context.Context, events []*event.Event) ([]int64, error)

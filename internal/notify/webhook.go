@@ -1,0 +1,169 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// SignatureHeader carries the signature of a webhook post:
+// "t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" under the secret>".
+const SignatureHeader = "X-Vigil-Signature"
+
+// DeliveryHeader carries the notification's idempotency key: the same on
+// every attempt.
+const DeliveryHeader = "X-Vigil-Delivery"
+
+// DefaultReplayWindow is how far a signature's time may be from the
+// receiver's clock before Verify refuses it.
+const DefaultReplayWindow = 5 * time.Minute
+
+// Errors of Verify.
+var (
+	ErrBadSignature = errors.New("webhook signature does not match")
+	ErrStale        = errors.New("webhook signature outside the replay window")
+)
+
+// Sign returns the SignatureHeader value for body sent at t.
+func Sign(secret Secret, t time.Time, body []byte) string {
+	ts := strconv.FormatInt(t.Unix(), 10)
+	return "t=" + ts + ",v1=" + mac(secret, ts, body)
+}
+
+func mac(secret Secret, ts string, body []byte) string {
+	m := hmac.New(sha256.New, []byte(secret.Reveal()))
+	m.Write([]byte(ts))
+	m.Write([]byte("."))
+	m.Write(body)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// Verify checks a SignatureHeader value against body and the secret, and
+// that its time is within window of now (DefaultReplayWindow when window is
+// zero). It returns ErrBadSignature or ErrStale.
+func Verify(secret Secret, header string, body []byte, now time.Time, window time.Duration) error {
+	if window <= 0 {
+		window = DefaultReplayWindow
+	}
+	var ts string
+	var sigs []string
+	for part := range strings.SplitSeq(header, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+		switch k {
+		case "t":
+			ts = v
+		case "v1":
+			sigs = append(sigs, v)
+		}
+	}
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return ErrBadSignature
+	}
+	if d := now.Sub(time.Unix(sec, 0)); d > window || d < -window {
+		return ErrStale
+	}
+	want := mac(secret, ts, body)
+	for _, s := range sigs {
+		if hmac.Equal([]byte(s), []byte(want)) {
+			return nil
+		}
+	}
+	return ErrBadSignature
+}
+
+// WebhookSource finds a webhook endpoint by ID; the store implements it.
+type WebhookSource interface {
+	GetWebhook(ctx context.Context, id int64) (*Webhook, error)
+}
+
+// WebhookPayload is the JSON body of a webhook post.
+type WebhookPayload struct {
+	ID         int64     `json:"id"`
+	Key        string    `json:"key"`
+	Trigger    Trigger   `json:"trigger"`
+	IncidentID int64     `json:"incident_id,omitempty"`
+	Subject    string    `json:"subject"`
+	Body       string    `json:"body"`
+	Reason     string    `json:"reason"`
+	Created    time.Time `json:"created"`
+}
+
+// WebhookSender posts notifications to webhook endpoints, signed with each
+// endpoint's secret. A 2xx answer is a delivery; anything else (a redirect
+// included) is retried. It is safe for concurrent use.
+type WebhookSender struct {
+	hooks  WebhookSource
+	client *http.Client
+	now    func() time.Time
+}
+
+// NewWebhookSender returns a sender that finds endpoints in hooks. A nil
+// client means one that follows no redirects and times out after 30 s; a
+// nil now means time.Now (the signature's time).
+func NewWebhookSender(hooks WebhookSource, client *http.Client,
+	now func() time.Time) *WebhookSender {
+	if client == nil {
+		client = &http.Client{Timeout: DefaultSendTimeout,
+			CheckRedirect: func(*http.Request, []*http.Request) error {
+				return http.ErrUseLastResponse
+			}}
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &WebhookSender{hooks: hooks, client: client, now: now}
+}
+
+// Send posts n to the webhook whose ID is n.Recipient.
+func (s *WebhookSender) Send(ctx context.Context, n *Notification) error {
+	id, err := strconv.ParseInt(n.Recipient, 10, 64)
+	if err != nil {
+		return fmt.Errorf("webhook: recipient %q is not a webhook ID", n.Recipient)
+	}
+	h, err := s.hooks.GetWebhook(ctx, id)
+	if err != nil {
+		return fmt.Errorf("webhook %d: %w", id, err)
+	}
+	body, err := json.Marshal(WebhookPayload{ID: n.ID, Key: n.Key, Trigger: n.Trigger,
+		IncidentID: n.IncidentID, Subject: n.Subject, Body: n.Body, Reason: n.Reason,
+		Created: n.Created})
+	if err != nil {
+		return fmt.Errorf("webhook %d: %w", id, err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.URL, bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("webhook %d: %w", id, err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Vigil-Webhook/1")
+	req.Header.Set(SignatureHeader, Sign(h.Secret, s.now(), body))
+	req.Header.Set(DeliveryHeader, n.Key)
+	req.Header.Set("X-Vigil-Trigger", string(n.Trigger))
+	resp, err := s.client.Do(req)
+	if err != nil {
+		// The URL may carry a token: report the cause without it.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return fmt.Errorf("webhook %d: post: %w", id, err)
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fmt.Errorf("webhook %d: answered %s", id, resp.Status)
+	}
+	return nil
+}

@@ -1,0 +1,59 @@
+package web
+
+import "github.com/vigilsec/vigil/internal/auth"
+
+// access says who may open a page: anyone (public), or a principal holding
+// one of roles.
+type access struct {
+	public bool
+	roles  []string
+}
+
+func allow(roles ...string) access { return access{roles: roles} }
+
+// Groups of roles, the same as the API's table (internal/api/authz.go) for
+// the routes each page calls.
+var (
+	staff      = auth.StaffRoles
+	responders = []string{auth.RoleAdmin, auth.RoleResponder}
+	signedIn   = auth.Roles
+)
+
+// pagePermissions maps every page route ("METHOD /pattern", as in
+// server.routes) to who may open it. A route missing from it answers 403
+// to everyone (fail closed), and TestPagePermissions fails. The API checks
+// again on every call a page makes; this table keeps a page from showing
+// forms its user cannot use.
+var pagePermissions = map[string]access{
+	"GET /{$}":     allow(signedIn...),
+	"GET /login":   {public: true},
+	"POST /login":  {public: true},
+	"POST /logout": allow(signedIn...),
+
+	"GET /alerts":                         allow(staff...),
+	"POST /alerts/{id}/acknowledge":       allow(responders...),
+	"POST /alerts/{id}/false-positive":    allow(responders...),
+	"POST /alerts/{id}/confirm":           allow(responders...),
+	"GET /incidents":                      allow(staff...),
+	"GET /incidents/{id}":                 allow(staff...),
+	"POST /incidents/{id}/actions":        allow(responders...),
+	"POST /incidents/{id}/comments":       allow(responders...),
+	"POST /incidents/{id}/indicators":     allow(responders...),
+	"POST /incidents/{id}/classification": allow(responders...),
+	"POST /incidents/{id}/steps":          allow(responders...),
+	"POST /incidents/{id}/approvals":      allow(auth.RoleExecutive),
+	"POST /incidents/{id}/checks":         allow(responders...),
+	"POST /incidents/{id}/checks/done":    allow(responders...),
+	"POST /incidents/{id}/signoff":        allow(responders...),
+	"POST /incidents/{id}/transitions":    allow(responders...),
+	"GET /audit":                          allow(auth.RoleAdmin, auth.RoleAuditor),
+}
+
+// can reports whether p may use the page route key.
+func can(p *auth.Principal, key string) bool {
+	acc, ok := pagePermissions[key]
+	if !ok || p == nil {
+		return false
+	}
+	return acc.public || p.HasAnyRole(acc.roles...)
+}
