@@ -64,6 +64,19 @@ func addStoreFlags(fs *flag.FlagSet) storeFlags {
 // vigil serve it does not create a missing SQLite store.
 func (sf storeFlags) open(ctx context.Context, fs *flag.FlagSet,
 	getenv func(string) string) (store.Store, error) {
+	return sf.openStore(ctx, fs, getenv, false)
+}
+
+// create is open, except that a missing SQLite store (and its data folder,
+// 0700) is created, as vigil serve would: for commands that set a new data
+// folder up, such as vigil user add before the first start.
+func (sf storeFlags) create(ctx context.Context, fs *flag.FlagSet,
+	getenv func(string) string) (store.Store, error) {
+	return sf.openStore(ctx, fs, getenv, true)
+}
+
+func (sf storeFlags) openStore(ctx context.Context, fs *flag.FlagSet,
+	getenv func(string) string, create bool) (store.Store, error) {
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	pick := func(name, env, value string) string {
@@ -80,8 +93,13 @@ func (sf storeFlags) open(ctx context.Context, fs *flag.FlagSet,
 		}
 		return postgres.Open(ctx, dsn)
 	case "sqlite":
-		path := filepath.Join(pick("data", "VIGIL_DATA", *sf.dataDir), "vigil.db")
-		if _, err := os.Stat(path); err != nil {
+		dir := pick("data", "VIGIL_DATA", *sf.dataDir)
+		path := filepath.Join(dir, "vigil.db")
+		if create {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return nil, fmt.Errorf("create data folder: %w", err)
+			}
+		} else if _, err := os.Stat(path); err != nil {
 			return nil, fmt.Errorf("open sqlite store: %w", err)
 		}
 		return sqlite.Open(ctx, path, sqlite.WithReaders(1))

@@ -370,9 +370,12 @@ func TestEndToEndPostgres(t *testing.T) {
 	data, wantEvents := readDataset(t)
 
 	bin := buildVigil(t)
+	// The evidence files live under --data even with PostgreSQL.
+	dataDir := t.TempDir()
 	start := func() *e2eProcess {
 		// The DSN goes through the environment, out of the process list.
-		return startVigilWith(t, bin, []string{"--store", "postgres"}, "VIGIL_PG_DSN="+dsn)
+		return startVigilWith(t, bin, []string{"--store", "postgres", "--data", dataDir},
+			"VIGIL_PG_DSN="+dsn)
 	}
 	p := start()
 	var res struct {

@@ -19,6 +19,9 @@ import (
 type notifyConfig struct {
 	smtp  notify.SMTPConfig // Host empty: no e-mail channel
 	retry notify.Retry
+	// webhookAllowPrivate lets webhooks reach loopback, private and
+	// link-local addresses (notify.ErrPrivateTarget).
+	webhookAllowPrivate bool
 }
 
 // notifyFlags are the flags of notifications, before the environment.
@@ -26,6 +29,7 @@ type notifyFlags struct {
 	host, from, user    *string
 	port, maxAttempts   *int
 	requireTLS          *bool
+	allowPrivate        *bool
 	backoff, backoffMax *time.Duration
 }
 
@@ -40,6 +44,8 @@ func addNotifyFlags(fs *flag.FlagSet) *notifyFlags {
 			"VIGIL_SMTP_PASSWORD only (env VIGIL_SMTP_USER)"),
 		requireTLS: fs.Bool("smtp-require-tls", false, "refuse to send unless the server "+
 			"offers STARTTLS (env VIGIL_SMTP_REQUIRE_TLS)"),
+		allowPrivate: fs.Bool("webhook-allow-private", false, "let webhooks reach loopback, "+
+			"private and link-local addresses (env VIGIL_WEBHOOK_ALLOW_PRIVATE)"),
 		maxAttempts: fs.Int("notify-max-attempts", notify.DefaultMaxAttempts,
 			"delivery attempts before a notification is dead (env VIGIL_NOTIFY_MAX_ATTEMPTS)"),
 		backoff: fs.Duration("notify-backoff", notify.DefaultBackoffBase,
@@ -96,6 +102,12 @@ func (nf *notifyFlags) resolve(given map[string]bool, getenv func(string) string
 	if cfg.smtp.RequireTLS, err = strconv.ParseBool(tlsFlag); err != nil {
 		errs = append(errs, fmt.Errorf("VIGIL_SMTP_REQUIRE_TLS %q: want true or false", tlsFlag))
 	}
+	private := str("webhook-allow-private", "VIGIL_WEBHOOK_ALLOW_PRIVATE",
+		strconv.FormatBool(*nf.allowPrivate))
+	if cfg.webhookAllowPrivate, err = strconv.ParseBool(private); err != nil {
+		errs = append(errs, fmt.Errorf("VIGIL_WEBHOOK_ALLOW_PRIVATE %q: want true or false",
+			private))
+	}
 	if cfg.smtp.Host != "" && cfg.smtp.From == "" {
 		errs = append(errs, errors.New("--smtp-host needs --smtp-from (or VIGIL_SMTP_FROM)"))
 	}
@@ -110,7 +122,8 @@ func startNotifications(ctx context.Context, st store.Store, cfg notifyConfig,
 	log *slog.Logger) (team.Notifier, func(), error) {
 	d := notify.NewDispatcher(st, store.NotifyDirectory(st))
 	senders := map[notify.Channel]notify.Sender{
-		notify.ChannelWebhook: notify.NewWebhookSender(st, nil, nil),
+		notify.ChannelWebhook: notify.NewWebhookSender(st,
+			notify.WebhookClient(cfg.webhookAllowPrivate), nil),
 	}
 	if cfg.smtp.Host != "" {
 		mail, err := notify.NewEmail(cfg.smtp)

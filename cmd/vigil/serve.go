@@ -35,7 +35,7 @@ const serveUsage = "vigil serve [--listen ADDR] [--data DIR] [--rules PATH]... "
 	"[--insecure-cookies] " +
 	"[--smtp-host HOST] [--smtp-port N] [--smtp-from ADDR] [--smtp-user USER] " +
 	"[--smtp-require-tls] [--notify-max-attempts N] [--notify-backoff D] " +
-	"[--notify-backoff-max D] " +
+	"[--notify-backoff-max D] [--webhook-allow-private] " +
 	"[--mapping FILE] [--logsources FILE] [--placeholders FILE]\n\n" +
 	"Environment: VIGIL_ADMIN_TOKEN (16 characters or more) is the admin API token to\n" +
 	"create on first start instead of printing a new one; VIGIL_LISTEN, VIGIL_DATA,\n" +
@@ -267,6 +267,7 @@ func serveUntilDone(ctx context.Context, cfg serveConfig, log *slog.Logger,
 		Gatherer: reg, Registerer: reg, MetricsPublic: cfg.metricsPublic,
 		Mapping: mapping, Version: version, InsecureCookies: cfg.insecureCookies,
 		Response: api.ResponseConfig{Watch: watch, Notifier: notifier}, Triage: tri,
+		WebhookAllowPrivate: cfg.notify.webhookAllowPrivate,
 	})
 	if err != nil {
 		return err

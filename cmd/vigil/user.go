@@ -85,7 +85,7 @@ func userAdd(ctx context.Context, args []string, getenv func(string) string, std
 // createUser stores u and records user.created as done by "system".
 func createUser(ctx context.Context, sf storeFlags, fs *flag.FlagSet,
 	getenv func(string) string, u *store.User) error {
-	st, err := sf.open(ctx, fs, getenv)
+	st, err := sf.create(ctx, fs, getenv)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -65,5 +66,36 @@ func TestUserAdd(t *testing.T) {
 	page, err := st.ListAudit(t.Context(), store.AuditFilter{Action: "user.created"})
 	if err != nil || page.Total != 2 {
 		t.Errorf("user.created entries: %d, %v; want 2", page.Total, err)
+	}
+}
+
+// TestUserAddFreshDataFolder checks that the first admin can be created
+// before the first start of vigil serve: the data folder and store are
+// created, and serve then opens them.
+func TestUserAddFreshDataFolder(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "new-data")
+	getenv := func(k string) string {
+		if k == "VIGIL_DATA" {
+			return dir
+		}
+		return ""
+	}
+	var out, errOut bytes.Buffer
+	code := userAdd(context.Background(), []string{"--name", "ana", "--role", "admin"}, getenv,
+		strings.NewReader("a long passphrase\n"), &out, &errOut)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	info, err := os.Stat(dir)
+	if err != nil || info.Mode().Perm() != 0o700 {
+		t.Fatalf("data folder: %v, mode %v; want it created 0700", err, info.Mode().Perm())
+	}
+	st, err := sqlite.Open(t.Context(), filepath.Join(dir, "vigil.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.UserByName(t.Context(), "ana"); err != nil {
+		t.Errorf("user ana not stored: %v", err)
 	}
 }

@@ -103,6 +103,10 @@ type Config struct {
 	// auth.DefaultLoginWindow (15 min).
 	LoginFailures int
 	LoginWindow   time.Duration
+	// WebhookAllowPrivate accepts webhook URLs whose host is a loopback,
+	// private or link-local address, or localhost. Default false: 400
+	// (notify.CheckTargetHost).
+	WebhookAllowPrivate bool
 }
 
 // server holds the checked configuration shared by the handlers.

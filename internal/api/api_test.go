@@ -120,7 +120,7 @@ func newFixture(t *testing.T, edit func(*api.Config)) *fixture {
 	if err != nil {
 		t.Fatalf("api.New: %v", err)
 	}
-	srv := httptest.NewServer(h)
+	srv := httptest.NewServer(api.RecordResponses(h))
 	t.Cleanup(srv.Close)
 	return &fixture{srv: srv, st: st, log: logs}
 }

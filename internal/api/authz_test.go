@@ -96,7 +96,7 @@ func newMatrixEnv(t *testing.T) *matrixEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env.srv = httptest.NewServer(h)
+	env.srv = httptest.NewServer(RecordResponses(h))
 	t.Cleanup(env.srv.Close)
 	return env
 }

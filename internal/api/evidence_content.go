@@ -53,6 +53,9 @@ func (s *server) getEvidenceContent(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Disposition", mime.FormatMediaType("attachment",
 		map[string]string{"filename": e.FileName}))
 	h.Set("X-Content-Type-Options", "nosniff")
+	// The media type is the uploader's: should a browser render the
+	// content anyway, it runs no script and loads nothing.
+	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
 	h.Set("X-Vigil-SHA256", e.SHA256)
 	h.Set("Cache-Control", "no-store")
 	if e.Size <= s.cfg.EvidenceBufferBytes {

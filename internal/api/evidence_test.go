@@ -121,7 +121,8 @@ func TestEvidenceUploadDownload(t *testing.T) {
 	for k, v := range map[string]string{
 		"Content-Type": "text/plain; charset=utf-8", "X-Content-Type-Options": "nosniff",
 		"Content-Disposition": `attachment; filename=auth.log`, "X-Vigil-SHA256": sum(content),
-		"X-Vigil-Verified": "sha256=" + sum(content),
+		"X-Vigil-Verified":        "sha256=" + sum(content),
+		"Content-Security-Policy": "sandbox; default-src 'none'",
 	} {
 		if got := h.Get(k); got != v {
 			t.Errorf("download header %s = %q, want %q", k, got, v)

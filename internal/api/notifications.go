@@ -94,6 +94,12 @@ func (s *server) createWebhook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, msg)
 		return
 	}
+	if err := notify.CheckTargetHost(hostOnly(in.URL)); err != nil &&
+		!s.cfg.WebhookAllowPrivate {
+		writeError(w, http.StatusBadRequest, "url: "+err.Error()+
+			" (vigil serve --webhook-allow-private allows it)")
+		return
+	}
 	if in.Secret == "" {
 		b := make([]byte, 32)
 		rand.Read(b)
@@ -145,6 +151,15 @@ func hostOf(raw string) string {
 		return ""
 	}
 	return u.Host
+}
+
+// hostOnly returns the host of a URL without its port.
+func hostOnly(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Hostname()
 }
 
 // listWebhooks answers GET /api/v1/webhooks, without secrets.

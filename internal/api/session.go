@@ -116,8 +116,16 @@ type sessionInfo struct {
 // login answers POST /api/v1/session: it checks a name and password and
 // starts a session, set as a cookie. Failures are counted per user name and
 // per client address (auth.Limiter); past the limit it answers 429 with
-// Retry-After, before checking the password.
+// Retry-After, before checking the password. A post that a browser marks
+// as cross-site (Sec-Fetch-Site) is refused with 403: a form on another
+// site could otherwise sign the browser into an account of its choice
+// (login CSRF), as a text/plain form body can carry JSON.
 func (s *server) login(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+		closeUnread(w, r)
+		writeError(w, http.StatusForbidden, "sign-in from another site is not allowed")
+		return
+	}
 	var req struct {
 		Name     string `json:"name"`
 		Password string `json:"password"`
@@ -125,9 +133,21 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, maxLoginBody, &req) {
 		return
 	}
-	keys := []string{"user:" + req.Name, "addr:" + clientAddr(r)}
-	for _, k := range keys {
-		if wait, ok := s.limiter.Allow(k); !ok {
+	// Each try counts as a failure before the password is checked, so that
+	// concurrent tries cannot all pass the limit; a try that does not fail
+	// is forgiven.
+	// No user name is over 64 bytes: a longer one is counted by its start
+	// (the key of a 64 KiB name must not take 64 KiB of memory).
+	name := req.Name
+	if len(name) > 65 {
+		name = name[:65]
+	}
+	keys := []string{"user:" + name, "addr:" + clientAddr(r)}
+	for i, k := range keys {
+		if wait, ok := s.limiter.Take(k); !ok {
+			for _, taken := range keys[:i] {
+				s.limiter.Forgive(taken)
+			}
 			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 			writeError(w, http.StatusTooManyRequests, "too many failed sign-ins; try later")
 			return
@@ -135,18 +155,19 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	u, err := s.passwords.Login(r.Context(), s.cfg.Store, req.Name, req.Password)
 	if errors.Is(err, auth.ErrBadCredentials) {
-		for _, k := range keys {
-			s.limiter.Fail(k)
-		}
 		s.recordLoginFailed(r, req.Name)
 		unauthorized(w, r, "", "wrong user name or password")
 		return
 	}
 	if err != nil {
+		for _, k := range keys {
+			s.limiter.Forgive(k)
+		}
 		s.internalError(w, "login", err)
 		return
 	}
 	s.limiter.Reset(keys[0])
+	s.limiter.Forgive(keys[1])
 	s.startSession(w, r, u)
 }
 

@@ -58,11 +58,45 @@ func (l *Limiter) Allow(key string) (time.Duration, bool) {
 	return recent[len(recent)-l.max].Add(l.window).Sub(now), false
 }
 
+// Take reports, like Allow, whether key may try again and, when it may,
+// counts the try as a failure at once, in the same step: concurrent tries
+// cannot all pass the check before any of them is counted. A try that
+// succeeds gives its count back with Forgive (or Reset).
+func (l *Limiter) Take(key string) (time.Duration, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	if recent := l.recent(key, now); len(recent) >= l.max {
+		return recent[len(recent)-l.max].Add(l.window).Sub(now), false
+	}
+	l.fail(key, now)
+	return 0, true
+}
+
+// Forgive takes back the latest failure counted for key, the one of a try
+// that Take counted and that did not fail after all.
+func (l *Limiter) Forgive(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ts := l.fails[key]
+	switch len(ts) {
+	case 0:
+	case 1:
+		delete(l.fails, key)
+	default:
+		l.fails[key] = ts[:len(ts)-1]
+	}
+}
+
 // Fail counts a failure of key.
 func (l *Limiter) Fail(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now := l.now()
+	l.fail(key, l.now())
+}
+
+// fail counts a failure of key at now; l.mu is held.
+func (l *Limiter) fail(key string, now time.Time) {
 	if len(l.fails) >= maxLimiterKeys {
 		for k := range l.fails {
 			if len(l.recent(k, now)) == 0 {

@@ -27,7 +27,15 @@ type Passwords struct {
 	// dummy is a hash verified for unknown users, so that they take as
 	// long to refuse as a wrong password.
 	dummy func() (string, error)
+	// slots bounds the password checks that run at once: each takes the
+	// memory of its parameters (64 MiB by default), and sign-in is open to
+	// anyone.
+	slots chan struct{}
 }
+
+// MaxConcurrentLogins is how many password checks of Passwords.Login run at
+// once; more wait for a slot (or for their request to end).
+const MaxConcurrentLogins = 4
 
 // NewPasswords returns Passwords hashing with p (the zero value means
 // DefaultPasswordParams).
@@ -37,7 +45,7 @@ func NewPasswords(p PasswordParams) *Passwords {
 	}
 	return &Passwords{params: p, dummy: sync.OnceValues(func() (string, error) {
 		return HashPassword("vigil-dummy-password", p)
-	})}
+	}), slots: make(chan struct{}, MaxConcurrentLogins)}
 }
 
 // Hash checks a new password (CheckPassword) and returns its PHC string.
@@ -50,9 +58,17 @@ func (pw *Passwords) Hash(password string) (string, error) {
 
 // Login returns the enabled user whose name and password are given. Every
 // refusal wraps ErrBadCredentials and costs one password hash, whether the
-// user exists or not; a store failure is returned as itself.
+// user exists or not; a store failure is returned as itself. At most
+// MaxConcurrentLogins run at once; the others wait, and return ctx's error
+// if it ends first.
 func (pw *Passwords) Login(ctx context.Context, users UserLookup, name,
 	password string) (*store.User, error) {
+	select {
+	case pw.slots <- struct{}{}:
+		defer func() { <-pw.slots }()
+	case <-ctx.Done():
+		return nil, fmt.Errorf("login: %w", ctx.Err())
+	}
 	u, err := users.UserByName(ctx, name)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("login: %w", err)

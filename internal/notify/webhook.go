@@ -110,15 +110,13 @@ type WebhookSender struct {
 }
 
 // NewWebhookSender returns a sender that finds endpoints in hooks. A nil
-// client means one that follows no redirects and times out after 30 s; a
-// nil now means time.Now (the signature's time).
+// client means WebhookClient(false): no redirects, a 30 s timeout, and no
+// loopback, private or link-local targets; a nil now means time.Now (the
+// signature's time).
 func NewWebhookSender(hooks WebhookSource, client *http.Client,
 	now func() time.Time) *WebhookSender {
 	if client == nil {
-		client = &http.Client{Timeout: DefaultSendTimeout,
-			CheckRedirect: func(*http.Request, []*http.Request) error {
-				return http.ErrUseLastResponse
-			}}
+		client = WebhookClient(false)
 	}
 	if now == nil {
 		now = time.Now

@@ -57,7 +57,7 @@ func TestWebhookSignedAndRetried(t *testing.T) {
 	if err := e.st.CreateWebhook(t.Context(), h); err != nil {
 		t.Fatal(err)
 	}
-	hooks := notify.NewWebhookSender(e.st, nil, e.clk.Now)
+	hooks := notify.NewWebhookSender(e.st, notify.WebhookClient(true), e.clk.Now)
 	w := e.worker(t, notify.Retry{Base: time.Minute},
 		map[notify.Channel]notify.Sender{notify.ChannelWebhook: hooks})
 	n := &notify.Notification{Key: "phase:1:2:containment:webhook:1",
