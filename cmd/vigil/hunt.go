@@ -62,24 +62,15 @@ func runHunt(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		fmt.Fprintf(stderr, "vigil hunt: %v\n", err)
 		return exitError
 	}
-	loadStart := time.Now()
-	rs, diags, err := sigma.Load(rulePaths, opts)
+	rules, err := loadHuntRules(rulePaths, opts, *minLevel, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "vigil hunt: %v\n", err)
-		return exitError
-	}
-	failed, skipped := reportDiagnostics(stderr, "vigil hunt: rule not loaded: ", diags)
-	if *minLevel != "" {
-		rs = sigma.NewRuleset(atLeast(rs.Rules(), *minLevel))
-	}
-	if len(rs.Rules()) == 0 {
-		fmt.Fprintf(stderr, "vigil hunt: no rule loaded from %s\n", strings.Join(rulePaths, ", "))
 		return exitError
 	}
 
 	out := bufio.NewWriterSize(stdout, 64<<10)
 	h := hunt.New(hunt.Config{
-		Rules:   rs,
+		Rules:   rules.set,
 		Ingest:  ingest.Options{Mapping: mapping},
 		Workers: *workers,
 		Stdin:   stdin,
@@ -97,14 +88,42 @@ func runHunt(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err := out.Flush(); err != nil && runErr == nil {
 		runErr = fmt.Errorf("write output: %w", err)
 	}
-	sum.RulesLoaded, sum.RulesFailed, sum.RulesSkipped = len(rs.Rules()), failed, skipped
-	sum.LoadTime = h.Started().Sub(loadStart)
+	sum.RulesLoaded, sum.RulesFailed, sum.RulesSkipped = len(rules.set.Rules()), rules.failed,
+		rules.skipped
+	sum.LoadTime = rules.took
 	writeSummary(stderr, sum)
 	if runErr != nil {
 		fmt.Fprintf(stderr, "vigil hunt: %v\n", runErr)
 		return exitError
 	}
 	return exitOK
+}
+
+// huntRules is the loaded rule set and how loading went.
+type huntRules struct {
+	set             *sigma.Ruleset
+	failed, skipped int
+	took            time.Duration
+}
+
+// loadHuntRules loads the rules, reports each one that does not load, and
+// keeps those of minLevel or above. No rule at all is an error.
+func loadHuntRules(paths []string, opts sigma.Options, minLevel string,
+	stderr io.Writer) (huntRules, error) {
+	start := time.Now()
+	rs, diags, err := sigma.Load(paths, opts)
+	if err != nil {
+		return huntRules{}, err
+	}
+	r := huntRules{set: rs, took: time.Since(start)}
+	r.failed, r.skipped = reportDiagnostics(stderr, "vigil hunt: rule not loaded: ", diags)
+	if minLevel != "" {
+		r.set = sigma.NewRuleset(atLeast(rs.Rules(), minLevel))
+	}
+	if len(r.set.Rules()) == 0 {
+		return r, fmt.Errorf("no rule loaded from %s", strings.Join(paths, ", "))
+	}
+	return r, nil
 }
 
 func checkHuntArgs(rules, inputs []string, format, progress, minLevel string, workers int) string {
