@@ -33,7 +33,8 @@ ensure_chromium() {
 	command -v chromium >/dev/null && return
 	log "installing chromium for the browser test"
 	if command -v apt-get >/dev/null; then
-		apt-get update -qq && apt-get install -y -qq chromium >/dev/null || true
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
+			>/dev/null || true
 	fi
 	command -v chromium >/dev/null && return
 	echo "chromium is missing; the browser test needs it" >&2
