@@ -26,6 +26,7 @@ func testTriage(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Cases", testCases},
 		{"Vulnerabilities", testVulnerabilities},
 		{"Queue", testQueue},
+		{"QueuePages", testQueuePages},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
