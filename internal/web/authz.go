@@ -47,6 +47,12 @@ var pagePermissions = map[string]access{
 	"POST /incidents/{id}/signoff":        allow(responders...),
 	"POST /incidents/{id}/transitions":    allow(responders...),
 	"GET /audit":                          allow(auth.RoleAdmin, auth.RoleAuditor),
+
+	// Support cases: the same roles as the API's routes they call.
+	"GET /cases": allow(append([]string{auth.RoleTenantAdmin}, staff...)...),
+	"POST /cases": allow(auth.RoleAdmin, auth.RoleResponder, auth.RoleServiceEngineer,
+		auth.RoleTenantAdmin),
+	"POST /cases/{id}/escalate": allow(responders...),
 }
 
 // can reports whether p may use the page route key.

@@ -1,5 +1,6 @@
 // Package web serves Vigil's server-rendered user interface: sign-in, the
-// alert queue, the incident list and page, approvals and the audit trail,
+// alert queue, the incident list and page (with its virtual team and phase
+// tasks), approvals, support cases and the audit trail,
 // as Go html/template pages with their stylesheet embedded in the binary.
 //
 // The pages hold no rules of their own: every read and every change is a

@@ -11,7 +11,9 @@ import (
 
 	"github.com/vigilsec/vigil/internal/evidence"
 	"github.com/vigilsec/vigil/internal/incident"
+	"github.com/vigilsec/vigil/internal/plan"
 	"github.com/vigilsec/vigil/internal/store"
+	"github.com/vigilsec/vigil/internal/team"
 )
 
 // listLimit is how many incidents the list reads from the API.
@@ -121,6 +123,8 @@ type incidentData struct {
 	Evidence   []evidenceItem
 	EvidenceNA string // why evidence is not shown
 	Steps      []stepView
+	Team       []team.Engagement
+	Tasks      []plan.Task
 	Next       []phaseMove
 	Phases     []phaseStep
 	Kinds      []incident.IndicatorKind
@@ -174,6 +178,9 @@ func (s *server) loadIncident(ctx context.Context, se *session, id string) (*inc
 		return nil, err
 	}
 	if err := s.loadEvidence(ctx, se, base, d); err != nil {
+		return nil, err
+	}
+	if err := loadResponse(ctx, se, base, d); err != nil {
 		return nil, err
 	}
 	for _, st := range d.Inc.Gates.EradicationSteps {
@@ -277,4 +284,22 @@ func progress(cur incident.Phase) []phaseStep {
 		out = append(out, phaseStep{Name: p, State: st})
 	}
 	return out
+}
+
+// loadResponse reads the incident's virtual team and phase tasks.
+func loadResponse(ctx context.Context, se *session, base string, d *incidentData) error {
+	var members struct {
+		Items []team.Engagement `json:"items"`
+	}
+	if err := se.api.get(ctx, base+"/team", &members); err != nil {
+		return err
+	}
+	var tasks struct {
+		Items []plan.Task `json:"items"`
+	}
+	if err := se.api.get(ctx, base+"/tasks", &tasks); err != nil {
+		return err
+	}
+	d.Team, d.Tasks = members.Items, tasks.Items
+	return nil
 }

@@ -19,7 +19,7 @@ type pageSet struct {
 }
 
 // pageNames are the page templates in templates/, besides layout.html.
-var pageNames = []string{"login", "alerts", "incidents", "incident", "audit", "error"}
+var pageNames = []string{"login", "alerts", "incidents", "incident", "audit", "error", "cases"}
 
 var funcs = template.FuncMap{
 	"when": func(t time.Time) string {
@@ -69,7 +69,8 @@ type menuItem struct {
 func menu(p *auth.Principal, path string) []menuItem {
 	var items []menuItem
 	for _, m := range []struct{ label, href string }{
-		{"Alerts", "/alerts"}, {"Incidents", "/incidents"}, {"Audit trail", "/audit"},
+		{"Alerts", "/alerts"}, {"Incidents", "/incidents"}, {"Cases", "/cases"},
+		{"Audit trail", "/audit"},
 	} {
 		if can(p, "GET "+m.href) {
 			items = append(items, menuItem{Label: m.label, Href: m.href,

@@ -107,6 +107,9 @@ func (s *server) routes() []route {
 		{"POST", "/incidents/{id}/signoff", s.signOff},
 		{"POST", "/incidents/{id}/transitions", s.transition},
 		{"GET", "/audit", s.auditTrail},
+		{"GET", "/cases", s.caseList},
+		{"POST", "/cases", s.fileCase},
+		{"POST", "/cases/{id}/escalate", s.escalateCase},
 	}
 }
 
@@ -207,5 +210,9 @@ func secure(next http.Handler) http.Handler {
 
 // home sends the user to the first page its roles open.
 func (s *server) home(w http.ResponseWriter, r *http.Request, se *session) {
+	if !can(se.Principal, "GET /incidents") && can(se.Principal, "GET /cases") {
+		http.Redirect(w, r, "/cases", http.StatusSeeOther)
+		return
+	}
 	http.Redirect(w, r, "/incidents", http.StatusSeeOther)
 }
