@@ -108,8 +108,8 @@ type rowQuerier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
 
-// queryDocs reads (id, doc) rows, decodes each doc and calls set with the
-// row's ID.
+// queryDocs runs query and decodes its (id, doc) rows with
+// store.DecodeDocs.
 func queryDocs[T any](ctx context.Context, db rowQuerier, query string,
 	set func(*T, int64), args ...any) ([]T, error) {
 	rows, err := db.Query(ctx, query, args...)
@@ -117,25 +117,7 @@ func queryDocs[T any](ctx context.Context, db rowQuerier, query string,
 		return nil, err
 	}
 	defer rows.Close()
-	out := []T{}
-	for rows.Next() {
-		var (
-			id  int64
-			doc string
-			v   T
-		)
-		if err := rows.Scan(&id, &doc); err != nil {
-			return nil, err
-		}
-		if err := json.Unmarshal([]byte(doc), &v); err != nil {
-			return nil, fmt.Errorf("row %d: %w", id, err)
-		}
-		if set != nil {
-			set(&v, id)
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return store.DecodeDocs(rows, set)
 }
 
 // AddEngagements stores es in one transaction.

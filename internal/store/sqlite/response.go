@@ -101,8 +101,8 @@ func (s *Store) versioned(ctx context.Context, check, update string, want int64,
 	return tx.Commit()
 }
 
-// queryDocs reads (id, doc) rows, decodes each doc and calls set with the
-// row's ID.
+// queryDocs runs query and decodes its (id, doc) rows with
+// store.DecodeDocs.
 func queryDocs[T any](ctx context.Context, db *sql.DB, query string,
 	set func(*T, int64), args ...any) ([]T, error) {
 	rows, err := db.QueryContext(ctx, query, args...)
@@ -110,25 +110,7 @@ func queryDocs[T any](ctx context.Context, db *sql.DB, query string,
 		return nil, err
 	}
 	defer rows.Close()
-	out := []T{}
-	for rows.Next() {
-		var (
-			id  int64
-			doc string
-			v   T
-		)
-		if err := rows.Scan(&id, &doc); err != nil {
-			return nil, err
-		}
-		if err := json.Unmarshal([]byte(doc), &v); err != nil {
-			return nil, fmt.Errorf("row %d: %w", id, err)
-		}
-		if set != nil {
-			set(&v, id)
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return store.DecodeDocs(rows, set)
 }
 
 // AddEngagements stores es in one transaction.
