@@ -29,6 +29,11 @@ type Alert struct {
 	Created time.Time `json:"created"`
 	// IncidentID is the incident the alert opened or joined; 0 for none.
 	IncidentID int64 `json:"incident_id,omitempty"`
+	// Tenants are the tenants of the alert's events, from the inventory
+	// enrichment (docs/field-mapping.md), sorted; empty when no event came
+	// from a host the inventory knows. A repeat folded into the alert adds
+	// its tenants.
+	Tenants []string `json:"tenants,omitempty"`
 
 	// GroupKey identifies the alert's group: the rule's grouping field
 	// values (see GroupKey). Matches of one rule with one GroupKey within the

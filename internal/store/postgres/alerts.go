@@ -58,6 +58,9 @@ func (s *Store) InsertAlert(ctx context.Context, a *detect.Alert) error {
 			return fmt.Errorf("insert alert: %w", err)
 		}
 	}
+	if err := addAlertTenants(ctx, tx, id, a.Tenants); err != nil {
+		return fmt.Errorf("insert alert: %w", err)
+	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("insert alert: %w", err)
 	}
@@ -148,7 +151,18 @@ func scanAlert(row pgx.CollectableRow) (detect.Alert, error) {
 	return a, nil
 }
 
-// alertEvents fills EventIDs and Events of items, in link order.
+// addAlertTenants links tenants to alert id; links that exist are kept.
+func addAlertTenants(ctx context.Context, tx pgx.Tx, id int64, tenants []string) error {
+	if len(tenants) == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO alert_tenants (alert_id, tenant)
+		SELECT $1, t FROM unnest($2::text[]) AS t ON CONFLICT DO NOTHING`, id, tenants)
+	return err
+}
+
+// alertEvents fills EventIDs and Events of items, in link order, and
+// Tenants.
 func alertEvents(ctx context.Context, tx pgx.Tx, items []detect.Alert) error {
 	if len(items) == 0 {
 		return nil
@@ -171,6 +185,19 @@ func alertEvents(ctx context.Context, tx pgx.Tx, items []detect.Alert) error {
 		a := index[alertID]
 		a.EventIDs = append(a.EventIDs, eventID)
 		a.Events = append(a.Events, json.RawMessage(fields))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	rows, err = tx.Query(ctx, `SELECT alert_id, tenant FROM alert_tenants
+		WHERE alert_id = ANY($1) ORDER BY alert_id, tenant`, ids)
+	if err != nil {
+		return err
+	}
+	var tenant string
+	_, err = pgx.ForEachRow(rows, []any{&alertID, &tenant}, func() error {
+		index[alertID].Tenants = append(index[alertID].Tenants, tenant)
 		return nil
 	})
 	return err

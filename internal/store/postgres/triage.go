@@ -78,6 +78,9 @@ func foldGrouped(ctx context.Context, tx pgx.Tx, id int64, a *detect.Alert) erro
 			return foreignKey(err, "event")
 		}
 	}
+	if err := addAlertTenants(ctx, tx, id, a.Tenants); err != nil {
+		return err
+	}
 	rows, err := tx.Query(ctx, `SELECT `+triageColumns+` FROM alerts WHERE id = $1`, id)
 	if err != nil {
 		return err
@@ -134,9 +137,11 @@ func insertGrouped(ctx context.Context, tx pgx.Tx, a *detect.Alert) error {
 	if a.IncidentID != 0 {
 		_, err := tx.Exec(ctx, `INSERT INTO incident_alerts (incident_id, alert_id)
 			VALUES ($1, $2)`, a.IncidentID, a.ID)
-		return err
+		if err != nil {
+			return err
+		}
 	}
-	return nil
+	return addAlertTenants(ctx, tx, a.ID, a.Tenants)
 }
 
 // scanTriageAlert reads one row of triageColumns.

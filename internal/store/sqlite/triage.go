@@ -72,6 +72,9 @@ func (s *Store) foldAlert(ctx context.Context, tx *sql.Tx, id int64, a *detect.A
 			return fmt.Errorf("event %d: %w", eid, foreignKey(err, "event"))
 		}
 	}
+	if err := addAlertTenants(ctx, tx, id, a.Tenants); err != nil {
+		return err
+	}
 	stored, err := scanAlert(tx.QueryRowContext(ctx,
 		`SELECT `+alertColumns+` FROM alerts WHERE id = ?`, id))
 	if err != nil {
@@ -123,9 +126,11 @@ func (s *Store) insertGrouped(ctx context.Context, tx *sql.Tx, a *detect.Alert) 
 	if a.IncidentID != 0 {
 		_, err := tx.ExecContext(ctx,
 			`INSERT INTO incident_alerts (incident_id, alert_id) VALUES (?, ?)`, a.IncidentID, a.ID)
-		return err
+		if err != nil {
+			return err
+		}
 	}
-	return nil
+	return addAlertTenants(ctx, tx, a.ID, a.Tenants)
 }
 
 // groupOf returns a.Group, never nil.
