@@ -16,6 +16,7 @@ import (
 	"github.com/vigilsec/vigil/internal/detect"
 	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/evidence"
+	"github.com/vigilsec/vigil/internal/scope"
 	"github.com/vigilsec/vigil/internal/store"
 	"github.com/vigilsec/vigil/internal/triage"
 )
@@ -85,6 +86,9 @@ type Config struct {
 	// Response configures the response team, escalation and watch rules
 	// (ResponseConfig; docs/team.md). The zero value works.
 	Response ResponseConfig
+	// Scope configures the inventory, tenants and incident scopes
+	// (ScopeConfig; docs/inventory.md). The zero value works.
+	Scope ScopeConfig
 
 	// InsecureCookies drops the Secure attribute (and the __Host- prefix)
 	// of the session cookie, for plain HTTP on loopback. Default false:
@@ -117,6 +121,7 @@ type server struct {
 
 	audit     *audit.Log
 	triage    *triage.Service
+	inv       *scope.Cache
 	passwords *auth.Passwords
 	limiter   *auth.Limiter
 }
@@ -170,6 +175,10 @@ func New(cfg Config) (http.Handler, error) {
 			Logger: cfg.Logger}); err != nil {
 			return nil, fmt.Errorf("api: %w", err)
 		}
+	}
+
+	if s.inv = cfg.Scope.Inventory; s.inv == nil {
+		s.inv = scope.NewCache(cfg.Store)
 	}
 
 	mux := http.NewServeMux()
@@ -272,6 +281,29 @@ func (s *server) routes() []route {
 		{"GET", "/api/v1/vulnerabilities", true, http.HandlerFunc(s.listVulnerabilities)},
 		{"GET", "/api/v1/vulnerabilities/{id}", true, http.HandlerFunc(s.getVulnerability)},
 		{"PATCH", "/api/v1/vulnerabilities/{id}", true, http.HandlerFunc(s.patchVulnerability)},
+		{"GET", "/api/v1/inventory", true, http.HandlerFunc(s.getInventory)},
+		{"PUT", "/api/v1/inventory", true, http.HandlerFunc(s.importInventory)},
+		{"GET", "/api/v1/inventory/lookup", true, http.HandlerFunc(s.lookupHost)},
+		{"GET", "/api/v1/inventory/{kind}/{id}", true, http.HandlerFunc(s.getEntry)},
+		{"PUT", "/api/v1/inventory/{kind}/{id}", true, http.HandlerFunc(s.putEntry)},
+		{"DELETE", "/api/v1/inventory/{kind}/{id}", true, http.HandlerFunc(s.deleteEntry)},
+		{"GET", "/api/v1/tenants", true, http.HandlerFunc(s.listTenants)},
+		{"POST", "/api/v1/tenants", true, http.HandlerFunc(s.createTenant)},
+		{"GET", "/api/v1/tenants/{id}", true, http.HandlerFunc(s.getTenant)},
+		{"PATCH", "/api/v1/tenants/{id}", true, http.HandlerFunc(s.patchTenant)},
+		{"DELETE", "/api/v1/tenants/{id}", true, http.HandlerFunc(s.deleteTenant)},
+		{"GET", "/api/v1/tenants/{id}/contacts", true, http.HandlerFunc(s.listContacts)},
+		{"POST", "/api/v1/tenants/{id}/contacts", true, http.HandlerFunc(s.addContact)},
+		{"PATCH", "/api/v1/tenants/{id}/contacts/{contact}", true,
+			http.HandlerFunc(s.patchContact)},
+		{"DELETE", "/api/v1/tenants/{id}/contacts/{contact}", true,
+			http.HandlerFunc(s.deleteContact)},
+		{"GET", "/api/v1/contacts/stale", true, http.HandlerFunc(s.staleContacts)},
+		{"GET", "/api/v1/incidents/{id}/scope", true, http.HandlerFunc(s.getScope)},
+		{"PUT", "/api/v1/incidents/{id}/scope", true, http.HandlerFunc(s.putScope)},
+		{"GET", "/api/v1/incidents/{id}/scope/history", true, http.HandlerFunc(s.scopeHistory)},
+		{"GET", "/api/v1/incidents/{id}/affected-tenants", true,
+			http.HandlerFunc(s.affectedTenants)},
 		{"GET", "/api/v1/openapi.json", false, http.HandlerFunc(serveOpenAPI)},
 		{"GET", "/healthz", false, http.HandlerFunc(healthz)},
 		{"GET", "/readyz", false, http.HandlerFunc(s.readyz)},

@@ -31,6 +31,11 @@ var (
 	responders = []string{auth.RoleAdmin, auth.RoleResponder}
 	// anyone signed in, whatever the role.
 	signedIn = auth.Roles
+	// scopeSetters set an incident's scope: responders and the service
+	// engineers who know where a service runs.
+	scopeSetters = []string{auth.RoleAdmin, auth.RoleResponder, auth.RoleServiceEngineer}
+	// tenantReaders are staff and a tenant's own administrator.
+	tenantReaders = append([]string{auth.RoleTenantAdmin}, auth.StaffRoles...)
 )
 
 // permissions maps every route ("METHOD /pattern", as registered in
@@ -133,6 +138,36 @@ var permissions = map[string]access{
 	"GET /api/v1/vulnerabilities/{id}": allow(staff...),
 	"PATCH /api/v1/vulnerabilities/{id}": allow(auth.RoleAdmin, auth.RoleResponder,
 		auth.RoleServiceEngineer),
+
+	// Inventory and tenants (docs/inventory.md): admins edit them; staff
+	// read. A tenant-admin reads its own tenant and manages its own
+	// contacts (another tenant is 404). Responders and service engineers
+	// set an incident's scope; staff read it, and a tenant-admin sees
+	// whether its own tenant is affected (an empty list otherwise).
+	// Communications and tenant-admins follow up stale contacts.
+	"GET /api/v1/inventory":                allow(staff...),
+	"PUT /api/v1/inventory":                allow(auth.RoleAdmin),
+	"GET /api/v1/inventory/lookup":         allow(staff...),
+	"GET /api/v1/inventory/{kind}/{id}":    allow(staff...),
+	"PUT /api/v1/inventory/{kind}/{id}":    allow(auth.RoleAdmin),
+	"DELETE /api/v1/inventory/{kind}/{id}": allow(auth.RoleAdmin),
+	"GET /api/v1/tenants":                  allow(tenantReaders...),
+	"POST /api/v1/tenants":                 allow(auth.RoleAdmin),
+	"GET /api/v1/tenants/{id}":             allow(tenantReaders...),
+	"PATCH /api/v1/tenants/{id}":           allow(auth.RoleAdmin),
+	"DELETE /api/v1/tenants/{id}":          allow(auth.RoleAdmin),
+	"GET /api/v1/tenants/{id}/contacts":    allow(tenantReaders...),
+	"POST /api/v1/tenants/{id}/contacts":   allow(auth.RoleAdmin, auth.RoleTenantAdmin),
+	"PATCH /api/v1/tenants/{id}/contacts/{contact}": allow(auth.RoleAdmin,
+		auth.RoleTenantAdmin),
+	"DELETE /api/v1/tenants/{id}/contacts/{contact}": allow(auth.RoleAdmin,
+		auth.RoleTenantAdmin),
+	"GET /api/v1/contacts/stale": allow(auth.RoleAdmin, auth.RoleCommunications,
+		auth.RoleTenantAdmin),
+	"GET /api/v1/incidents/{id}/scope":            allow(staff...),
+	"PUT /api/v1/incidents/{id}/scope":            allow(scopeSetters...),
+	"GET /api/v1/incidents/{id}/scope/history":    allow(staff...),
+	"GET /api/v1/incidents/{id}/affected-tenants": allow(tenantReaders...),
 
 	"GET /api/v1/openapi.json": public,
 	"GET /healthz":             public,

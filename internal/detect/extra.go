@@ -94,7 +94,7 @@ func IncidentTag(incidentID int64) string { return fmt.Sprintf("vigil.incident.%
 // raiseExtra matches the events against the extra rules and stores an
 // alert per match, linked to the rule's incident.
 func (p *Pipeline) raiseExtra(ctx context.Context, events []*event.Event,
-	ids []int64) []*Alert {
+	ids []int64, tenants [][]string) []*Alert {
 	if p.extra == nil {
 		return nil
 	}
@@ -104,7 +104,7 @@ func (p *Pipeline) raiseExtra(ctx context.Context, events []*event.Event,
 			a := &Alert{RuleID: r.ID, RuleTitle: r.Title, Level: r.Level,
 				Tags:     append(append([]string(nil), r.Tags...), IncidentTag(incidentID)),
 				EventIDs: []int64{ids[i]}, EventTime: e.Time, Created: p.now(),
-				IncidentID: incidentID}
+				IncidentID: incidentID, Tenants: tenants[i]}
 			if err := p.alerts.InsertAlert(ctx, a); err != nil {
 				p.m.errors.Inc()
 				p.log.Error("store alert", "rule_id", r.ID, "incident_id", incidentID, "err", err)

@@ -39,6 +39,14 @@ type AuditRecorder interface {
 	Record(ctx context.Context, e audit.Entry) (audit.Entry, error)
 }
 
+// Enricher adds the inventory's fields to an event before it is stored
+// and returns the tenants it found (docs/field-mapping.md); alerts inherit
+// them. A *scope.Cache is an Enricher. Enrich must be safe for concurrent
+// use.
+type Enricher interface {
+	Enrich(e *event.Event) []string
+}
+
 // Rules matches an event against a rule set, calling fn once for each rule
 // that fires. A *sigma.Ruleset is Rules. Match must be safe for concurrent use.
 type Rules interface {
@@ -63,6 +71,10 @@ type Config struct {
 	// Suppressor drops suppressed matches before they raise an alert. Nil:
 	// nothing is suppressed.
 	Suppressor Suppressor
+	// Enricher adds inventory fields (server, farm, service, datacenter,
+	// region, tenants) to each event before it is stored. Nil: events are
+	// stored as given and alerts carry no tenant.
+	Enricher Enricher
 	// Audit records alert.raised and incident.opened entries, with the actor
 	// of the Ingest context (audit.ActorFrom). Nil: nothing is recorded.
 	Audit AuditRecorder
@@ -86,6 +98,7 @@ type Pipeline struct {
 	audit     AuditRecorder
 	grouper   AlertGrouper
 	suppress  Suppressor
+	enrich    Enricher
 	now       func() time.Time
 	log       *slog.Logger
 	m         metrics
@@ -129,6 +142,7 @@ func NewPipeline(cfg Config) (*Pipeline, error) {
 		extra:     cfg.Extra,
 		audit:     cfg.Audit,
 		suppress:  cfg.Suppressor,
+		enrich:    cfg.Enricher,
 		now:       cfg.Now,
 		log:       cfg.Logger,
 		m:         newMetrics(),
@@ -176,6 +190,12 @@ func (p *Pipeline) Ingest(ctx context.Context, events []*event.Event) (Result, e
 	if len(events) == 0 {
 		return Result{}, nil
 	}
+	tenants := make([][]string, len(events))
+	if p.enrich != nil {
+		for i, e := range events {
+			tenants[i] = p.enrich.Enrich(e)
+		}
+	}
 	ids, err := p.events.InsertEvents(ctx, events)
 	if err != nil {
 		return Result{}, fmt.Errorf("detect: store events: %w", err)
@@ -188,15 +208,16 @@ func (p *Pipeline) Ingest(ctx context.Context, events []*event.Event) (Result, e
 
 	res := Result{EventIDs: ids}
 	ctx = context.WithoutCancel(ctx)
-	res.Alerts = p.raise(ctx, events, ids, &res)
-	res.Alerts = append(res.Alerts, p.raiseExtra(ctx, events, ids)...)
+	res.Alerts = p.raise(ctx, events, ids, tenants, &res)
+	res.Alerts = append(res.Alerts, p.raiseExtra(ctx, events, ids, tenants)...)
 	res.Incidents = p.open(ctx, res.Alerts)
 	return res, nil
 }
 
-// raise matches the events and stores an alert per match.
+// raise matches the events and stores an alert per match, with the
+// tenants of its event.
 func (p *Pipeline) raise(ctx context.Context, events []*event.Event, ids []int64,
-	res *Result) []*Alert {
+	tenants [][]string, res *Result) []*Alert {
 	if p.rules == nil {
 		return nil
 	}
@@ -220,6 +241,7 @@ func (p *Pipeline) raise(ctx context.Context, events []*event.Event, ids []int64
 				EventIDs:  []int64{ids[i]},
 				EventTime: e.Time,
 				Created:   p.now(),
+				Tenants:   tenants[i],
 			}
 			repeat, err := p.store(ctx, a, r, e)
 			if err != nil {

@@ -185,3 +185,36 @@ func TestCompare(t *testing.T) {
 		t.Errorf("Compare(nil, a) = %+v, want 2 added", d)
 	}
 }
+
+func TestSummaryAndDescribe(t *testing.T) {
+	d := Diff{Added: []Change{{Tenant: "globex-bank"}, {Tenant: "hooli"}},
+		Removed: []Change{{Tenant: "initech"}}}
+	if got := d.Summary(3); got != "3 tenants affected; added globex-bank, hooli; removed initech" {
+		t.Errorf("Summary = %q", got)
+	}
+	if got := (Diff{}).Summary(1); got != "1 tenant affected; no change" {
+		t.Errorf("Summary of no change = %q", got)
+	}
+	sc := Scope{Farms: []string{"st-3"}, Services: []ServiceRef{{Service: "mail",
+		Region: "ap-south"}}, FromIncident: true}
+	want := "services mail in ap-south; farms st-3; the incident's indicators and alerts"
+	if got := sc.Describe(); got != want {
+		t.Errorf("Describe = %q, want %q", got, want)
+	}
+}
+
+func TestObservationsFromFields(t *testing.T) {
+	enriched := map[string]any{"host": "web", "vigil": map[string]any{"server": "st-3-01"}}
+	if got := ObservationsFromFields(enriched, "alert 1"); !cmp.Equal(got,
+		[]Observation{{Kind: "host", Value: "st-3-01", From: "alert 1"}}) {
+		t.Errorf("enriched event: %v", got)
+	}
+	raw := map[string]any{"Computer": "WKS-7.Corp.", "host": map[string]any{
+		"ip": []any{"10.1.3.11", "::ffff:10.1.3.12"}}}
+	want := []Observation{{Kind: "host", Value: "wks-7.corp", From: "alert 2"},
+		{Kind: "address", Value: "10.1.3.11", From: "alert 2"},
+		{Kind: "address", Value: "10.1.3.12", From: "alert 2"}}
+	if got := ObservationsFromFields(raw, "alert 2"); !cmp.Equal(got, want) {
+		t.Errorf("ObservationsFromFields = %v, want %v", got, want)
+	}
+}

@@ -29,6 +29,18 @@ type Tenant struct {
 	Updated time.Time          `json:"updated"`
 }
 
+// Normalize trims the ID and name and gives every profile list a value,
+// so that JSON shows [] rather than null.
+func (t *Tenant) Normalize() {
+	t.ID, t.Name = strings.TrimSpace(t.ID), strings.TrimSpace(t.Name)
+	for _, l := range []*[]string{&t.Profile.Jurisdictions, &t.Profile.Roles,
+		&t.Profile.DataCategories} {
+		if *l == nil {
+			*l = []string{}
+		}
+	}
+}
+
 // Validate reports the first problem of t: its ID, an empty name, or a
 // profile value outside the vocabulary (naming the field).
 func (t *Tenant) Validate() error {

@@ -238,6 +238,7 @@ func (d yamlReader) tenant(n *yaml.Node, path string) (TenantSpec, error) {
 			}
 		}
 	}
+	t.Normalize()
 	if err := t.Validate(); err != nil {
 		return ts, d.errorf(n, path, "%v", err)
 	}
