@@ -245,9 +245,13 @@ func serveUntilDone(ctx context.Context, cfg serveConfig, log *slog.Logger,
 	if err != nil {
 		return err
 	}
+	inv, err := startInventory(ctx, st, log)
+	if err != nil {
+		return err
+	}
 	pipeline, err := detect.NewPipeline(detect.Config{
 		Events: st, Alerts: st, Incidents: st, Rules: rs, Extra: watch,
-		Audit: audit.New(st, nil), Suppressor: tri,
+		Audit: audit.New(st, nil), Suppressor: tri, Enricher: inv,
 		Logger: log, Registerer: reg,
 	})
 	if err != nil {
@@ -267,7 +271,7 @@ func serveUntilDone(ctx context.Context, cfg serveConfig, log *slog.Logger,
 		Gatherer: reg, Registerer: reg, MetricsPublic: cfg.metricsPublic,
 		Mapping: mapping, Version: version, InsecureCookies: cfg.insecureCookies,
 		Response: api.ResponseConfig{Watch: watch, Notifier: notifier}, Triage: tri,
-		WebhookAllowPrivate: cfg.notify.webhookAllowPrivate,
+		Scope: api.ScopeConfig{Inventory: inv}, WebhookAllowPrivate: cfg.notify.webhookAllowPrivate,
 	})
 	if err != nil {
 		return err
