@@ -17,6 +17,8 @@ var (
 	staff      = auth.StaffRoles
 	responders = []string{auth.RoleAdmin, auth.RoleResponder}
 	signedIn   = auth.Roles
+	// tenantReaders are staff and a tenant's own administrator.
+	tenantReaders = append([]string{auth.RoleTenantAdmin}, auth.StaffRoles...)
 )
 
 // pagePermissions maps every page route ("METHOD /pattern", as in
@@ -53,6 +55,18 @@ var pagePermissions = map[string]access{
 	"POST /cases": allow(auth.RoleAdmin, auth.RoleResponder, auth.RoleServiceEngineer,
 		auth.RoleTenantAdmin),
 	"POST /cases/{id}/escalate": allow(responders...),
+
+	// Inventory, tenants and incident scopes: the roles of the API routes
+	// they call (a tenant-admin sees and manages its own tenant).
+	"GET /inventory":                               allow(staff...),
+	"POST /inventory/import":                       allow(auth.RoleAdmin),
+	"GET /tenants":                                 allow(tenantReaders...),
+	"POST /tenants":                                allow(auth.RoleAdmin),
+	"GET /tenants/{id}":                            allow(tenantReaders...),
+	"POST /tenants/{id}/contacts":                  allow(auth.RoleAdmin, auth.RoleTenantAdmin),
+	"POST /tenants/{id}/contacts/{contact}/verify": allow(auth.RoleAdmin, auth.RoleTenantAdmin),
+	"POST /incidents/{id}/scope": allow(auth.RoleAdmin, auth.RoleResponder,
+		auth.RoleServiceEngineer),
 }
 
 // can reports whether p may use the page route key.

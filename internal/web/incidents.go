@@ -128,6 +128,7 @@ type incidentData struct {
 	Next       []phaseMove
 	Phases     []phaseStep
 	Kinds      []incident.IndicatorKind
+	Scope      *scopeSection // incidentscope.go
 	Error      string
 	Can        map[string]bool
 }
@@ -181,6 +182,9 @@ func (s *server) loadIncident(ctx context.Context, se *session, id string) (*inc
 		return nil, err
 	}
 	if err := loadResponse(ctx, se, base, d); err != nil {
+		return nil, err
+	}
+	if err := loadScope(ctx, se, base, d); err != nil {
 		return nil, err
 	}
 	for _, st := range d.Inc.Gates.EradicationSteps {

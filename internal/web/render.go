@@ -19,7 +19,11 @@ type pageSet struct {
 }
 
 // pageNames are the page templates in templates/, besides layout.html.
-var pageNames = []string{"login", "alerts", "incidents", "incident", "audit", "error", "cases"}
+var pageNames = []string{"login", "alerts", "incidents", "incident", "audit", "error", "cases",
+	"inventory", "tenants", "tenant"}
+
+// pageParts are the templates a page includes besides its own.
+var pageParts = map[string][]string{"incident": {"templates/incident_scope.html"}}
 
 var funcs = template.FuncMap{
 	"when": func(t time.Time) string {
@@ -40,8 +44,9 @@ var funcs = template.FuncMap{
 func parsePages() (*pageSet, error) {
 	ps := &pageSet{byName: map[string]*template.Template{}}
 	for _, name := range pageNames {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS,
-			"templates/layout.html", "templates/"+name+".html")
+		files := append([]string{"templates/layout.html", "templates/" + name + ".html"},
+			pageParts[name]...)
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, files...)
 		if err != nil {
 			return nil, fmt.Errorf("web: parse page %s: %w", name, err)
 		}
@@ -70,7 +75,7 @@ func menu(p *auth.Principal, path string) []menuItem {
 	var items []menuItem
 	for _, m := range []struct{ label, href string }{
 		{"Alerts", "/alerts"}, {"Incidents", "/incidents"}, {"Cases", "/cases"},
-		{"Audit trail", "/audit"},
+		{"Inventory", "/inventory"}, {"Tenants", "/tenants"}, {"Audit trail", "/audit"},
 	} {
 		if can(p, "GET "+m.href) {
 			items = append(items, menuItem{Label: m.label, Href: m.href,

@@ -110,6 +110,14 @@ func (s *server) routes() []route {
 		{"GET", "/cases", s.caseList},
 		{"POST", "/cases", s.fileCase},
 		{"POST", "/cases/{id}/escalate", s.escalateCase},
+		{"GET", "/inventory", s.inventoryPage},
+		{"POST", "/inventory/import", s.importInventory},
+		{"GET", "/tenants", s.tenantList},
+		{"POST", "/tenants", s.createTenant},
+		{"GET", "/tenants/{id}", s.tenantPage},
+		{"POST", "/tenants/{id}/contacts", s.addContact},
+		{"POST", "/tenants/{id}/contacts/{contact}/verify", s.verifyContact},
+		{"POST", "/incidents/{id}/scope", s.setScope},
 	}
 }
 
