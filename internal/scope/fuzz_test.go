@@ -17,8 +17,9 @@ func FuzzParseYAML(f *testing.F) {
 		f.Add(data)
 	}
 	for _, s := range []string{
-		"regions:\n- id: r\n  datacenters:\n  - id: d\n    farms:\n    - id: f\n      service: s\n" +
-			"      servers:\n      - name: h\n        addresses: [10.0.0.1]\nservices:\n- id: s\n",
+		"regions:\n- id: r\n  datacenters:\n  - id: d\n    farms:\n    - id: f\n" +
+			"      service: s\n      servers:\n      - name: h\n        addresses: [10.0.0.1]\n" +
+			"services:\n- id: s\n",
 		"services:\n- id: s\n  tenants: {r: [t]}\n",
 		"tenants:\n- {id: t, name: T, contacts: [{name: a, email: a@b.c}]}\n",
 		"regions: [{id: r}]\n", "{}", "", "regions:\n- id: [",

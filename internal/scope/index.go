@@ -23,11 +23,18 @@ type Location struct {
 	fields []any
 }
 
-// newLocation returns a Location with its event field values.
-func newLocation(loc Location) *Location {
+// newLocation returns a Location with its event field values; boxed
+// holds each tenant ID as an interface value already, so that the
+// locations share them instead of boxing each ID again.
+func newLocation(loc Location, boxed map[string]any) *Location {
 	loc.fields = make([]any, len(loc.Tenants))
 	for i, t := range loc.Tenants {
-		loc.fields[i] = t
+		b, ok := boxed[t]
+		if !ok {
+			b = t
+			boxed[t] = b
+		}
+		loc.fields[i] = b
 	}
 	return &loc
 }
@@ -126,13 +133,14 @@ func Build(inv *Inventory, revision int64) (*Index, error) {
 	for _, s := range inv.Services {
 		x.services[s.ID] = &serviceNode{id: s.ID, tenants: s.Tenants}
 	}
+	boxed := map[string]any{}
 	for _, f := range inv.Farms {
 		n := &farmNode{id: f.ID, dc: x.dcs[f.Datacenter], service: x.services[f.Service],
 			tenants: f.Tenants}
 		n.dc.farms = append(n.dc.farms, n)
 		n.service.farms = append(n.service.farms, n)
 		n.loc = newLocation(Location{Farm: f.ID, Service: f.Service, Datacenter: n.dc.id,
-			Region: n.dc.region.id, Tenants: union(f.Tenants, n.serviceTenants())})
+			Region: n.dc.region.id, Tenants: union(f.Tenants, n.serviceTenants())}, boxed)
 		x.farms[f.ID] = n
 		for _, a := range f.Addresses {
 			p, _ := ParseRange(a) // Validate checked it
@@ -145,8 +153,16 @@ func Build(inv *Inventory, revision int64) (*Index, error) {
 		n := &serverNode{name: s.Name, farm: x.farms[s.Farm], tenants: s.Tenants}
 		n.farm.servers = append(n.farm.servers, n)
 		f := n.farm.loc
-		n.loc = newLocation(Location{Server: s.Name, Farm: f.Farm, Service: f.Service,
-			Datacenter: f.Datacenter, Region: f.Region, Tenants: union(s.Tenants, f.Tenants)})
+		if len(s.Tenants) == 0 {
+			// The farm's tenants: share its lists.
+			loc := *f
+			loc.Server = s.Name
+			n.loc = &loc
+		} else {
+			n.loc = newLocation(Location{Server: s.Name, Farm: f.Farm, Service: f.Service,
+				Datacenter: f.Datacenter, Region: f.Region,
+				Tenants: union(s.Tenants, f.Tenants)}, boxed)
+		}
 		x.servers[s.Name] = n
 		if label, _, ok := strings.Cut(s.Name, "."); ok {
 			if _, taken := x.short[label]; taken || ambiguous[label] {

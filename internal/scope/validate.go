@@ -179,21 +179,21 @@ func (v *validator) parent(ref Ref, field, id string, exists map[string]bool) {
 
 func (v *validator) addresses(ref Ref, addrs []string) {
 	for i, a := range addrs {
-		field := fmt.Sprintf("addresses[%d]", i)
 		p, err := ParseRange(a)
+		field := func() string { return fmt.Sprintf("addresses[%d]", i) }
 		switch {
 		case err != nil:
-			v.add(ref, field, "%v", err)
+			v.add(ref, field(), "%v", err)
 			continue
 		case RangeText(p) != a:
-			v.add(ref, field, "%q is not in canonical form (want %q)", a, RangeText(p))
+			v.add(ref, field(), "%q is not in canonical form (want %q)", a, RangeText(p))
 			continue
 		}
 		if other, ok := v.owner[p]; ok {
 			if other == ref {
-				v.add(ref, field, "%s listed twice", a)
+				v.add(ref, field(), "%s listed twice", a)
 			} else {
-				v.add(ref, field, "%s is listed by %s too", a, other)
+				v.add(ref, field(), "%s is listed by %s too", a, other)
 			}
 			continue
 		}
@@ -203,14 +203,14 @@ func (v *validator) addresses(ref Ref, addrs []string) {
 
 func (v *validator) tenants(ref Ref, field string, ts []string) {
 	for i, t := range ts {
-		f := fmt.Sprintf("%s[%d]", field, i)
+		f := func() string { return fmt.Sprintf("%s[%d]", field, i) }
 		switch {
 		case CheckID(t) != nil:
-			v.add(ref, f, "%v", CheckID(t))
+			v.add(ref, f(), "%v", CheckID(t))
 		case slices.Contains(ts[:i], t):
-			v.add(ref, f, "tenant %q listed twice", t)
+			v.add(ref, f(), "tenant %q listed twice", t)
 		case v.known != nil && !v.known(t):
-			v.add(ref, f, "unknown tenant %q (create it first, or list it under tenants)", t)
+			v.add(ref, f(), "unknown tenant %q (create it first, or list it under tenants)", t)
 		}
 	}
 }

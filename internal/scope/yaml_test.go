@@ -49,7 +49,8 @@ func TestParseYAMLErrors(t *testing.T) {
 			"        farms:\n          - id: f\n            tenants: [{a: b}]\n",
 			"inv.yaml:7: regions[0].datacenters[0].farms[0].tenants[0]: want a string"},
 		{"bad tenant profile", "tenants:\n  - id: acme\n    name: ACME\n    profile:\n" +
-			"      roles: [bank]\n", `inv.yaml:2: tenants[0]: profile.roles[0]: unknown value "bank"`},
+			"      roles: [bank]\n",
+			`inv.yaml:2: tenants[0]: profile.roles[0]: unknown value "bank"`},
 		{"bad contact", "tenants:\n  - id: acme\n    name: ACME\n    contacts:\n" +
 			"      - name: Ana\n        email: not-an-address\n",
 			`inv.yaml:5: tenants[0].contacts[0]: email: "not-an-address" is not a bare e-mail`},
