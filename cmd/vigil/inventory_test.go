@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -80,6 +81,31 @@ func TestInventoryCommand(t *testing.T) {
 		page, err := st.ListAudit(t.Context(), store.AuditFilter{Action: action})
 		if err != nil || page.Total != want {
 			t.Errorf("%s: %d entries (%v), want %d", action, page.Total, err, want)
+		}
+	}
+}
+
+func TestContactStaleDaysConfig(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		env  []string
+		want int
+		err  string
+	}{
+		{nil, nil, 0, ""},
+		{[]string{"--contact-stale-days", "90"}, []string{"VIGIL_CONTACT_STALE_DAYS", "30"}, 90,
+			""},
+		{nil, []string{"VIGIL_CONTACT_STALE_DAYS", "30"}, 30, ""},
+		{nil, []string{"VIGIL_CONTACT_STALE_DAYS", "soon"}, 0, "VIGIL_CONTACT_STALE_DAYS"},
+		{[]string{"--contact-stale-days", "-1"}, nil, 0, "--contact-stale-days -1"},
+	} {
+		cfg, err := resolveServeConfig(tc.args, envMap(tc.env...), io.Discard)
+		switch {
+		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("%v %v: error %v, want one naming %s", tc.args, tc.env, err, tc.err)
+		case tc.err == "" && (err != nil || cfg.staleDays != tc.want):
+			t.Errorf("%v %v: %d days, %v; want %d", tc.args, tc.env, cfg.staleDays, err, tc.want)
 		}
 	}
 }

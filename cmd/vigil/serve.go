@@ -35,14 +35,14 @@ const serveUsage = "vigil serve [--listen ADDR] [--data DIR] [--rules PATH]... "
 	"[--insecure-cookies] " +
 	"[--smtp-host HOST] [--smtp-port N] [--smtp-from ADDR] [--smtp-user USER] " +
 	"[--smtp-require-tls] [--notify-max-attempts N] [--notify-backoff D] " +
-	"[--notify-backoff-max D] [--webhook-allow-private] " +
+	"[--notify-backoff-max D] [--webhook-allow-private] [--contact-stale-days N] " +
 	"[--mapping FILE] [--logsources FILE] [--placeholders FILE]\n\n" +
 	"Environment: VIGIL_ADMIN_TOKEN (16 characters or more) is the admin API token to\n" +
 	"create on first start instead of printing a new one; VIGIL_LISTEN, VIGIL_DATA,\n" +
-	"VIGIL_RULES, VIGIL_STORE, VIGIL_PG_DSN, VIGIL_LOG_LEVEL and VIGIL_METRICS_PUBLIC\n" +
-	"stand in for the flags of the same names, as do VIGIL_SMTP_HOST and the other\n" +
-	"VIGIL_SMTP_* and VIGIL_NOTIFY_* variables; VIGIL_SMTP_PASSWORD is the SMTP password\n" +
-	"(never a flag)."
+	"VIGIL_RULES, VIGIL_STORE, VIGIL_PG_DSN, VIGIL_LOG_LEVEL, VIGIL_METRICS_PUBLIC and\n" +
+	"VIGIL_CONTACT_STALE_DAYS stand in for the flags of the same names, as do\n" +
+	"VIGIL_SMTP_HOST and the other VIGIL_SMTP_* and VIGIL_NOTIFY_* variables;\n" +
+	"VIGIL_SMTP_PASSWORD is the SMTP password (never a flag)."
 
 // Defaults of vigil serve, and how long a shutdown waits for requests.
 const (
@@ -75,6 +75,10 @@ type serveConfig struct {
 	adminToken      string // VIGIL_ADMIN_TOKEN; never logged
 	ruleFlags       *ruleFlags
 	notify          notifyConfig // notify.go
+
+	// staleDays is the age in days after which a tenant contact's details
+	// are stale; 0 means scope.DefaultStaleAfter (180 days).
+	staleDays int
 }
 
 // runServe runs the API server until ctx is cancelled (SIGINT or SIGTERM).
@@ -128,6 +132,8 @@ func resolveServeConfig(args []string, getenv func(string) string,
 		"serve /metrics without a bearer token (env VIGIL_METRICS_PUBLIC)")
 	insecureCookies := fs.Bool("insecure-cookies", false, "send the session cookie without "+
 		"Secure, for a browser on plain HTTP to loopback; never behind a network")
+	staleDays := fs.Int("contact-stale-days", 0, "days after which a tenant contact's details "+
+		"are stale, 0 for 180 (env VIGIL_CONTACT_STALE_DAYS)")
 	rf := addRuleFlags(fs, true)
 	nf := addNotifyFlags(fs)
 	rest, err := parseFlags(fs, args)
@@ -188,6 +194,16 @@ func resolveServeConfig(args []string, getenv func(string) string,
 		if cfg.metricsPublic, err = strconv.ParseBool(v); err != nil {
 			return cfg, fmt.Errorf("VIGIL_METRICS_PUBLIC %q: want true or false", v)
 		}
+	}
+	cfg.staleDays = *staleDays
+	if v := getenv("VIGIL_CONTACT_STALE_DAYS"); !given["contact-stale-days"] && v != "" {
+		if cfg.staleDays, err = strconv.Atoi(v); err != nil {
+			return cfg, fmt.Errorf("VIGIL_CONTACT_STALE_DAYS %q: want a number of days", v)
+		}
+	}
+	if cfg.staleDays < 0 || cfg.staleDays > 3650 {
+		return cfg, fmt.Errorf("%s %d: want 0 to 3650 days",
+			origin("contact-stale-days", "VIGIL_CONTACT_STALE_DAYS"), cfg.staleDays)
 	}
 	if cfg.notify, err = nf.resolve(given, getenv); err != nil {
 		return cfg, err
@@ -271,7 +287,9 @@ func serveUntilDone(ctx context.Context, cfg serveConfig, log *slog.Logger,
 		Gatherer: reg, Registerer: reg, MetricsPublic: cfg.metricsPublic,
 		Mapping: mapping, Version: version, InsecureCookies: cfg.insecureCookies,
 		Response: api.ResponseConfig{Watch: watch, Notifier: notifier}, Triage: tri,
-		Scope: api.ScopeConfig{Inventory: inv}, WebhookAllowPrivate: cfg.notify.webhookAllowPrivate,
+		Scope: api.ScopeConfig{Inventory: inv,
+			StaleAfter: time.Duration(cfg.staleDays) * 24 * time.Hour},
+		WebhookAllowPrivate: cfg.notify.webhookAllowPrivate,
 	})
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -224,9 +225,15 @@ func TestBrowserIncidentScope(t *testing.T) {
 	if v := p.value(`#scope-form input[name=farms]`); v != "st-3" {
 		t.Errorf("the form shows farms %q, want st-3", v)
 	}
-	p.do("scroll to the scope", chromedp.ScrollIntoView(chromedp.ID("scope")),
-		chromedp.Sleep(100*time.Millisecond))
-	p.screenshot(out, "incident-scope.png")
+	ctx, cancel := context.WithTimeout(p.ctx, 30*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.ID("scope")))
+	if err != nil {
+		t.Fatalf("screenshot of the scope section: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(out, "incident-scope.png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // value returns the value of the first input matching the CSS selector.
