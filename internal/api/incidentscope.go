@@ -27,6 +27,8 @@ type scopeView struct {
 }
 
 // getScope answers GET /api/v1/incidents/{id}/scope.
+// TODO: page the affected tenants; a scope of tens of thousands of tenants
+// answers megabytes here and in putScope (docs/inventory.md, Limits).
 func (s *server) getScope(w http.ResponseWriter, r *http.Request) {
 	id, ok := pathID(w, r)
 	if !ok {
