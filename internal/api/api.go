@@ -237,6 +237,7 @@ func (s *server) routes() []route {
 		{"GET", "/api/v1/teams/{id}/oncall", true, http.HandlerFunc(s.getOnCall)},
 		{"POST", "/api/v1/incidents/{id}/escalate", true, http.HandlerFunc(s.postEscalate)},
 		{"GET", "/api/v1/incidents/{id}/team", true, http.HandlerFunc(s.getIncidentTeam)},
+		{"POST", "/api/v1/incidents/{id}/team", true, http.HandlerFunc(s.postEngage)},
 		{"POST", "/api/v1/incidents/{id}/team/{member}/disengage", true,
 			http.HandlerFunc(s.postDisengage)},
 		{"GET", "/api/v1/incidents/{id}/tasks", true, http.HandlerFunc(s.listTasks)},

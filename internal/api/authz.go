@@ -92,6 +92,7 @@ var permissions = map[string]access{
 	"GET /api/v1/teams/{id}/oncall":                       allow(staff...),
 	"POST /api/v1/incidents/{id}/escalate":                allow(responders...),
 	"GET /api/v1/incidents/{id}/team":                     allow(staff...),
+	"POST /api/v1/incidents/{id}/team":                    allow(responders...),
 	"POST /api/v1/incidents/{id}/team/{member}/disengage": allow(responders...),
 	"GET /api/v1/incidents/{id}/tasks":                    allow(staff...),
 	"POST /api/v1/incidents/{id}/tasks":                   allow(responders...),

@@ -36,9 +36,10 @@ const ingestToken = "vgl_web-test-ingest-token-0123456789"
 // env is the API and the web UI over a SQLite store in a temporary folder,
 // served on a loopback port, with one user per role ("u-<role>").
 type env struct {
-	srv *httptest.Server
-	st  *sqlite.Store
-	ev  *evidence.Service
+	srv   *httptest.Server
+	st    *sqlite.Store
+	ev    *evidence.Service
+	blobs *evidence.FileBlobs
 }
 
 type noRules struct{}
@@ -105,7 +106,7 @@ func newEnv(t *testing.T, rules detect.Rules) *env {
 	}
 	srv := httptest.NewServer(ui)
 	t.Cleanup(srv.Close)
-	return &env{srv: srv, st: st, ev: ev}
+	return &env{srv: srv, st: st, ev: ev, blobs: blobs}
 }
 
 // browser is an HTTP client with its own cookies that does not follow

@@ -19,7 +19,8 @@ type pageSet struct {
 }
 
 // pageNames are the page templates in templates/, besides layout.html.
-var pageNames = []string{"login", "alerts", "incidents", "incident", "audit", "error", "cases"}
+var pageNames = []string{"login", "alerts", "incidents", "incident", "audit", "error", "cases",
+	"teams", "notifications"}
 
 var funcs = template.FuncMap{
 	"when": func(t time.Time) string {
@@ -70,7 +71,7 @@ func menu(p *auth.Principal, path string) []menuItem {
 	var items []menuItem
 	for _, m := range []struct{ label, href string }{
 		{"Alerts", "/alerts"}, {"Incidents", "/incidents"}, {"Cases", "/cases"},
-		{"Audit trail", "/audit"},
+		{"Teams", "/teams"}, {"Notifications", "/notifications"}, {"Audit trail", "/audit"},
 	} {
 		if can(p, "GET "+m.href) {
 			items = append(items, menuItem{Label: m.label, Href: m.href,
