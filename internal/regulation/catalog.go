@@ -33,6 +33,9 @@ type Catalog struct {
 	calendars map[string]*Calendar
 	notices   map[string]*notice // by noticeKey
 	disabled  map[string]*Regime // entries that remove a regime (when extending)
+	// failed are the names (file name without .yaml) of regime files that
+	// did not load, so that their templates are not reported as orphans.
+	failed map[string]bool
 }
 
 var builtinOnce = sync.OnceValues(func() (*Catalog, error) {
@@ -76,7 +79,7 @@ func LoadFS(fsys fs.FS, prefix string) (*Catalog, error) {
 
 func newCatalog() *Catalog {
 	return &Catalog{regimes: map[string]*Regime{}, calendars: map[string]*Calendar{},
-		notices: map[string]*notice{}, disabled: map[string]*Regime{}}
+		notices: map[string]*notice{}, disabled: map[string]*Regime{}, failed: map[string]bool{}}
 }
 
 // parseFS reads every file of a catalog folder, without the cross-checks.
@@ -120,6 +123,7 @@ func (c *Catalog) add(dir, base, file string, data []byte) error {
 		}
 		re, disabled, err := ParseRegime(data, file)
 		if err != nil {
+			c.failed[strings.TrimSuffix(strings.TrimSuffix(base, ".yaml"), ".yml")] = true
 			return err
 		}
 		if prev := c.byID(re.ID); prev != nil {
@@ -183,6 +187,7 @@ func (c *Catalog) ExtendFS(fsys fs.FS, prefix string) (*Catalog, error) {
 		maps.Copy(out.calendars, src.calendars)
 		maps.Copy(out.notices, src.notices)
 	}
+	out.failed = over.failed
 	for id := range over.disabled {
 		delete(out.regimes, id)
 		for k, n := range out.notices {
@@ -225,9 +230,24 @@ func (c *Catalog) check() Errors {
 			}
 		}
 	}
+	errs = append(errs, c.checkNotices(bad)...)
+	for id := range bad {
+		delete(c.regimes, id)
+	}
+	return errs
+}
+
+// checkNotices checks that each template belongs to a regime and stage
+// and shows the content elements of every stage it serves; bad collects
+// the regimes at fault.
+func (c *Catalog) checkNotices(bad map[string]bool) Errors {
+	var errs Errors
 	for _, k := range sortedKeys(c.notices) {
 		n := c.notices[k]
 		re, ok := c.regimes[n.regime]
+		if !ok && c.failed[n.regime] {
+			continue // the regime's own fault is reported
+		}
 		if !ok {
 			errs = append(errs, &ParseError{File: n.file, Reason: fmt.Sprintf(
 				"no regime %q for this template", n.regime)})
@@ -255,9 +275,6 @@ func (c *Catalog) check() Errors {
 				}
 			}
 		}
-	}
-	for id := range bad {
-		delete(c.regimes, id)
 	}
 	return errs
 }
@@ -290,4 +307,14 @@ func (c *Catalog) Calendars() []*Calendar {
 func (c *Catalog) Calendar(id string) (*Calendar, bool) {
 	cal, ok := c.calendars[id]
 	return cal, ok
+}
+
+// Templates returns the notice template files, sorted.
+func (c *Catalog) Templates() []string {
+	out := make([]string, 0, len(c.notices))
+	for _, n := range c.notices {
+		out = append(out, n.file)
+	}
+	slices.Sort(out)
+	return out
 }

@@ -473,12 +473,18 @@ func TestRecomputationDiff(t *testing.T) {
 		got = append(got, ch.String())
 	}
 	want := []string{
-		"changed gdpr-art33/notification: status, deadline, clock_start, reason, unknown: possible by 2026-07-04 09:00 UTC -> not-required",
-		"changed gdpr-art33-2/notification@klinikum: status, deadline, target, clock_start, reason, unknown: possible by 2026-07-02 09:00 UTC -> not-required",
-		"changed gdpr-art34/communication: status, deadline, target, clock_start, reason, unknown: possible by 2026-07-04 09:00 UTC -> not-required",
-		"changed nis2-art23/early-warning@klinikum: status, unknown, triggers: possible by 2026-07-02 09:00 UTC -> due by 2026-07-02 09:00 UTC",
-		"changed nis2-art23/final-report@klinikum: status, unknown, triggers: possible by 2026-08-04 09:00 UTC -> due by 2026-08-04 09:00 UTC",
-		"changed nis2-art23/notification@klinikum: status, unknown, triggers: possible by 2026-07-04 09:00 UTC -> due by 2026-07-04 09:00 UTC",
+		"changed gdpr-art33/notification: status, deadline, clock_start, reason, unknown: " +
+			"possible by 2026-07-04 09:00 UTC -> not-required",
+		"changed gdpr-art33-2/notification@klinikum: status, deadline, target, clock_start, reason, unknown: " +
+			"possible by 2026-07-02 09:00 UTC -> not-required",
+		"changed gdpr-art34/communication: status, deadline, target, clock_start, reason, unknown: " +
+			"possible by 2026-07-04 09:00 UTC -> not-required",
+		"changed nis2-art23/early-warning@klinikum: status, unknown, triggers: " +
+			"possible by 2026-07-02 09:00 UTC -> due by 2026-07-02 09:00 UTC",
+		"changed nis2-art23/final-report@klinikum: status, unknown, triggers: " +
+			"possible by 2026-08-04 09:00 UTC -> due by 2026-08-04 09:00 UTC",
+		"changed nis2-art23/notification@klinikum: status, unknown, triggers: " +
+			"possible by 2026-07-04 09:00 UTC -> due by 2026-07-04 09:00 UTC",
 		"removed sec-8k-105/filing@acme (was clock-not-started)",
 		"added uk-gdpr-art33/notification: not-required",
 		"added uk-gdpr-art33-2/notification@uk-firm: not-required",

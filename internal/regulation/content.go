@@ -11,7 +11,7 @@ const (
 	ElemTimeline           = "timeline"            // when it began, was discovered, was contained
 	ElemDataCategories     = "data-categories"     // categories of data and of data subjects concerned
 	ElemIndividualsCount   = "individuals-count"   // approximate number of individuals and records
-	ElemLikelyConsequences = "likely-consequences" // likely consequences for the individuals or the service
+	ElemLikelyConsequences = "likely-consequences" // likely consequences for people or the service
 	ElemMeasuresTaken      = "measures-taken"      // measures taken or proposed by the provider
 	ElemRecommended        = "recommended-actions" // what the recipient should do
 	ElemContactPoint       = "contact-point"       // whom to ask (DPO or incident contact)

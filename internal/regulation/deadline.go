@@ -62,6 +62,12 @@ func (c *Catalog) schedule(ob *Obligation, st *Stage, fs Facts, sent map[Key]tim
 		ob.Reason = "clock not started: " + why
 		return
 	}
+	ob.finish(deadline, why, cal)
+}
+
+// finish sets the deadline, the status and the notes of a scheduled
+// obligation; why says where its clock started.
+func (ob *Obligation) finish(deadline time.Time, why string, cal *Calendar) {
 	ob.Deadline = deadline
 	if !ob.Target.IsZero() && !ob.Target.Before(deadline) {
 		ob.Target = time.Time{} // no earlier internal target to show

@@ -77,6 +77,9 @@ type Draft struct {
 	Missing []string `json:"missing,omitempty"`
 }
 
+// blankRuns are two or more blank lines, which a draft shows as one.
+var blankRuns = regexp.MustCompile(`\n[ \t]*\n(?:[ \t]*\n)+`)
+
 // notice is one template file of the catalog.
 type notice struct {
 	regime, stage, lang string
@@ -288,7 +291,7 @@ func (c *Catalog) Draft(ob Obligation, lang string, s Summary) (Draft, error) {
 		return Draft{}, fmt.Errorf("draft %s: %w", ob.Key, err)
 	}
 	d.Subject = strings.Join(strings.Fields(subj.String()), " ")
-	d.Body = strings.TrimSpace(body.String()) + "\n"
+	d.Body = blankRuns.ReplaceAllString(strings.TrimSpace(body.String()), "\n\n") + "\n"
 	slices.Sort(d.Missing)
 	return d, nil
 }

@@ -1,6 +1,7 @@
 package regulation
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -55,7 +56,8 @@ var (
 
 // Source is where a regime's rule is written.
 type Source struct {
-	Citation string `json:"citation"` // article or section, e.g. "Regulation (EU) 2016/679, Art. 33(2)"
+	// Citation names the article or section: "Regulation (EU) 2016/679, Art. 33(2)".
+	Citation string `json:"citation"`
 	URL      string `json:"url"`
 }
 
@@ -263,4 +265,86 @@ func (r *Regime) Stage(id string) (*Stage, bool) {
 		}
 	}
 	return nil, false
+}
+
+// Brief says the regime's trigger in one line, for listings: "tenant:
+// EEA, personal; personal_data=yes, provider_controller=no".
+func (r *Regime) Brief() string {
+	var parts []string
+	for _, c := range []struct {
+		who  string
+		cond Conditions
+	}{{"tenant", r.Tenant}, {"provider", r.Provider}} {
+		var vals []string
+		vals = append(vals, c.cond.Jurisdictions...)
+		vals = append(vals, c.cond.Roles...)
+		vals = append(vals, c.cond.DataCategories...)
+		if len(vals) > 0 {
+			parts = append(parts, c.who+": "+strings.Join(vals, " "))
+		}
+	}
+	var facts []string
+	for _, f := range r.Facts {
+		facts = append(facts, f.brief())
+	}
+	if len(facts) > 0 {
+		parts = append(parts, strings.Join(facts, ", "))
+	}
+	if len(parts) == 0 {
+		return "any incident"
+	}
+	return strings.Join(parts, "; ")
+}
+
+func (fc FactCondition) brief() string {
+	var s string
+	switch {
+	case fc.Over != nil:
+		s = fmt.Sprintf("%s>%d", fc.Fact, *fc.Over)
+	case fc.AtLeast != nil:
+		s = fmt.Sprintf("%s>=%d", fc.Fact, *fc.AtLeast)
+	default:
+		return fc.Fact + "=" + string(fc.Want)
+	}
+	if fc.ResidentsOf != "" {
+		s += " in " + fc.ResidentsOf
+	}
+	return s
+}
+
+// Brief says the stage's deadline in one line, for listings: "4h from
+// classification, at most 24h from awareness".
+func (st *Stage) Brief() string {
+	d := st.Deadline
+	var b strings.Builder
+	if d.Kind == KindWithin {
+		b.WriteString(d.Within.String())
+	} else {
+		b.WriteString(d.Kind + " (target " + d.Target.String())
+		if !d.Within.IsZero() {
+			b.WriteString(", at most " + d.Within.String())
+		}
+		b.WriteString(")")
+	}
+	b.WriteString(" from " + d.From.String())
+	if d.Calendar != "" {
+		b.WriteString(" [" + d.Calendar)
+		if d.Cutoff != "" {
+			b.WriteString(" " + d.Cutoff)
+		}
+		b.WriteString("]")
+	}
+	for _, c := range d.Caps {
+		b.WriteString(", at most " + c.Within.String() + " from " + c.From.String())
+	}
+	if !st.Repeat.IsZero() {
+		b.WriteString(", then every " + st.Repeat.String())
+		if st.Until != "" {
+			b.WriteString(" until " + st.Until)
+		}
+	}
+	for _, f := range st.Facts {
+		b.WriteString(" if " + f.brief())
+	}
+	return b.String()
 }

@@ -64,12 +64,14 @@ type Actor struct {
 
 // Event is one entry of a record's history.
 type Event struct {
-	At     time.Time `json:"at"`
-	By     Actor     `json:"by"`
-	From   State     `json:"from,omitempty"`
-	To     State     `json:"to,omitempty"`
-	Action string    `json:"action"` // "transition", "overdue", "overdue-cleared", "rescheduled", "alert"
-	Reason string    `json:"reason,omitempty"`
+	At   time.Time `json:"at"`
+	By   Actor     `json:"by"`
+	From State     `json:"from,omitempty"`
+	To   State     `json:"to,omitempty"`
+	// Action is "transition", "overdue", "overdue-cleared", "rescheduled"
+	// or "alert".
+	Action string `json:"action"`
+	Reason string `json:"reason,omitempty"`
 }
 
 // Record is the handling of one obligation: its state, its deadline, the

@@ -92,12 +92,8 @@ func (r *reader) fail(n *yaml.Node, field, format string, args ...any) {
 func (r *reader) root(data []byte) *yaml.Node {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		line := 0
-		var te *yaml.TypeError
-		if !errors.As(err, &te) {
-			line = yamlErrorLine(err.Error())
-		}
-		r.errs = append(r.errs, &ParseError{File: r.file, Line: line, Reason: err.Error()})
+		line, reason := yamlErrorLine(err.Error())
+		r.errs = append(r.errs, &ParseError{File: r.file, Line: line, Reason: reason})
 		return nil
 	}
 	if len(doc.Content) == 0 {
@@ -112,18 +108,23 @@ func (r *reader) root(data []byte) *yaml.Node {
 	return m
 }
 
-// yamlErrorLine takes the line from a yaml syntax error ("yaml: line 4: ...").
-func yamlErrorLine(msg string) int {
-	_, rest, ok := strings.Cut(msg, "line ")
-	if !ok {
-		return 0
+// yamlErrorLine takes the line out of a yaml syntax error ("yaml: line 4:
+// mapping values are not allowed") and returns it with the rest of the
+// message ("yaml syntax: mapping values are not allowed"). The library
+// counts lines from 0 in its parser errors ("did not find expected ...")
+// and from 1 in its scanner errors; the line returned counts from 1.
+func yamlErrorLine(msg string) (int, string) {
+	parser := 0
+	if strings.Contains(msg, "did not find expected") {
+		parser = 1
 	}
-	end := strings.IndexFunc(rest, func(c rune) bool { return c < '0' || c > '9' })
-	if end < 0 {
-		end = len(rest)
+	rest := strings.TrimPrefix(msg, "yaml: ")
+	num, after, ok := strings.Cut(strings.TrimPrefix(rest, "line "), ": ")
+	n, err := strconv.Atoi(num)
+	if !strings.HasPrefix(rest, "line ") || !ok || err != nil {
+		return parser, "yaml syntax: " + rest
 	}
-	n, _ := strconv.Atoi(rest[:end])
-	return n
+	return n + parser, "yaml syntax: " + after
 }
 
 // require reports each key of keys missing from f, at the mapping m.
