@@ -261,10 +261,19 @@ func (c *Catalog) checkNotices(bad map[string]bool) Errors {
 				continue
 			}
 		}
-		for _, st := range re.Stages {
+		for i := range re.Stages {
+			st := &re.Stages[i]
 			if n.stage != "" && st.ID != n.stage || n.stage == "" &&
 				c.notices[noticeKey(re.ID, st.ID, n.lang)] != nil {
 				continue // another template serves this stage
+			}
+			// A trial run catches what parsing cannot: a field that
+			// does not exist, a function called with the wrong type.
+			trial := Obligation{Key: Key{Regime: re.ID, Stage: st.ID}}
+			if _, err := n.render(re, st, trial, Summary{}); err != nil {
+				errs = append(errs, templateError(n.file, err))
+				bad[re.ID] = true
+				continue
 			}
 			for _, el := range st.Content {
 				if !slices.Contains(n.elements, el) {

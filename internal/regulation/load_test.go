@@ -134,6 +134,11 @@ func TestCatalogCrossChecks(t *testing.T) {
 		{"template unknown element",
 			map[string]string{"notices/example-breach-law.de.tmpl": `{{define "subject"}}x{{end}}{{element "gossip"}}`},
 			`c/notices/example-breach-law.de.tmpl: element: unknown content element "gossip"`},
+		{"template with an unknown field",
+			map[string]string{"notices/example-breach-law.de.tmpl": "{{define \"subject\"}}x{{end}}" +
+				"{{section \"description\"}}{{section \"contact-point\"}}\n{{.Customer}}"},
+			"c/notices/example-breach-law.de.tmpl:2: executing \"example-breach-law.de.tmpl\" at " +
+				"<.Customer>: can't evaluate field Customer"},
 		{"template of no regime",
 			map[string]string{"notices/nothing.en.tmpl": `{{define "subject"}}x{{end}}`},
 			`c/notices/nothing.en.tmpl: no regime "nothing"`},

@@ -150,6 +150,12 @@ func templateError(file string, err error) *ParseError {
 			pe.Line, pe.Reason = line, strings.TrimSpace(parts[2])
 		}
 	}
+	// Execution errors carry a column too: "3:5: executing ...".
+	if col, after, ok := strings.Cut(pe.Reason, ": "); ok {
+		if _, err := strconv.Atoi(col); err == nil {
+			pe.Reason = after
+		}
+	}
 	return pe
 }
 
@@ -260,10 +266,19 @@ func (c *Catalog) Draft(ob Obligation, lang string, s Summary) (Draft, error) {
 	if n == nil {
 		return Draft{}, fmt.Errorf("draft %s: no template in %s or English", ob.Key, lang)
 	}
+	d, err := n.render(re, st, ob, s)
+	if err != nil {
+		return Draft{}, fmt.Errorf("draft %s: %w", ob.Key, err)
+	}
+	return d, nil
+}
+
+// render fills the template for one obligation of the regime's stage.
+func (n *notice) render(re *Regime, st *Stage, ob Obligation, s Summary) (Draft, error) {
 	d := Draft{Key: ob.Key, Lang: n.lang, Template: n.file}
 	t, err := n.tmpl.Clone()
 	if err != nil {
-		return Draft{}, fmt.Errorf("draft %s: %w", ob.Key, err)
+		return Draft{}, err
 	}
 	element := func(name string) string {
 		if v := strings.TrimSpace(s.value(name)); v != "" {
@@ -285,10 +300,10 @@ func (c *Catalog) Draft(ob Obligation, lang string, s Summary) (Draft, error) {
 	data := DraftData{Summary: s, Obligation: ob, Regime: re, Stage: st, Lang: n.lang}
 	var subj, body bytes.Buffer
 	if err := t.ExecuteTemplate(&subj, "subject", data); err != nil {
-		return Draft{}, fmt.Errorf("draft %s: subject: %w", ob.Key, err)
+		return Draft{}, err
 	}
 	if err := t.Execute(&body, data); err != nil {
-		return Draft{}, fmt.Errorf("draft %s: %w", ob.Key, err)
+		return Draft{}, err
 	}
 	d.Subject = strings.Join(strings.Fields(subj.String()), " ")
 	d.Body = blankRuns.ReplaceAllString(strings.TrimSpace(body.String()), "\n\n") + "\n"

@@ -1,6 +1,9 @@
 package regulation
 
 import (
+	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -142,4 +145,32 @@ func TestDraftsInTwoLanguages(t *testing.T) {
 	if _, err := c.Draft(Obligation{Key: Key{Regime: "nope", Stage: "x"}}, "en", s); err == nil {
 		t.Error("Draft for an unknown regime succeeded")
 	}
+}
+
+func FuzzParseNotice(f *testing.F) {
+	files, _ := filepath.Glob("catalog/notices/*.tmpl")
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		// Only parsing: executing an arbitrary template may loop for long
+		// ({{range 1000000000}}); the catalog's own templates are trusted.
+		n, err := parseNotice("x.s.en.tmpl", "f.tmpl", data)
+		if err != nil {
+			var pe *ParseError
+			if !errors.As(err, &pe) || pe.File != "f.tmpl" {
+				t.Fatalf("error %v is not a ParseError naming the file", err)
+			}
+			return
+		}
+		for _, el := range n.elements {
+			if !slices.Contains(ContentElements(), el) {
+				t.Fatalf("parsed template uses unknown element %q", el)
+			}
+		}
+	})
 }
