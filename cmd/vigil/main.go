@@ -34,6 +34,7 @@ Usage:
   vigil audit verify|list [--data DIR | --store postgres --pg-dsn DSN] [flags]
   vigil user add --name NAME --role ROLE [--tenant T] [flags] < password
   vigil team import [--data DIR | --store postgres --pg-dsn DSN] FILE
+  vigil regulations list|check [--catalog DIR [--extend]]
   vigil version
 
 Run "vigil COMMAND --help" for the flags of a command.
@@ -59,6 +60,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runUser(ctx, rest, stdin, stdout, stderr)
 	case "team":
 		return runTeam(ctx, rest, stdout, stderr)
+	case "regulations":
+		return runRegulations(ctx, rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "vigil", version)
 		return exitOK
