@@ -42,8 +42,7 @@ func TestLoadRejects(t *testing.T) {
 		files []string
 		want  string
 	}{
-		{"gap", []string{"0001_a.sql", "0003_c.sql"}, "want version 2"},
-		{"repeat", []string{"0001_a.sql", "0001_b.sql"}, "want version 2"},
+		{"repeat", []string{"0001_a.sql", "0001_b.sql"}, "repeats 0001_a"},
 		{"no start", []string{"0002_a.sql"}, "want version 1"},
 		{"no name", []string{"0001.sql"}, "NNNN_name.sql"},
 		{"not a number", []string{"one_a.sql"}, "NNNN_name.sql"},
@@ -64,6 +63,23 @@ func TestLoadRejects(t *testing.T) {
 	}
 }
 
+// TestLoadGap loads numbers with a gap, as branches taking their own
+// ranges leave them.
+func TestLoadGap(t *testing.T) {
+	fsys := fstest.MapFS{"m/0001_a.sql": {}, "m/0002_b.sql": {}, "m/0030_c.sql": {}}
+	ms, err := Load(fsys, "m")
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	var versions []int
+	for _, m := range ms {
+		versions = append(versions, m.Version)
+	}
+	if diff := cmp.Diff([]int{1, 2, 30}, versions); diff != "" {
+		t.Errorf("Load (-want +got):\n%s", diff)
+	}
+}
+
 func TestPending(t *testing.T) {
 	ms := []Migration{{1, "a", ""}, {2, "b", ""}, {3, "c", ""}}
 	tests := []struct {
@@ -73,6 +89,21 @@ func TestPending(t *testing.T) {
 		{0, []int{1, 2, 3}},
 		{2, []int{3}},
 		{3, nil},
+	}
+	gapped := []Migration{{1, "a", ""}, {2, "b", ""}, {30, "c", ""}, {31, "d", ""}}
+	for current, want := range map[int][]int{0: {1, 2, 30, 31}, 2: {30, 31}, 30: {31},
+		31: nil} {
+		got, err := Pending(gapped, current)
+		if err != nil {
+			t.Fatalf("Pending(gapped, %d): %v", current, err)
+		}
+		var versions []int
+		for _, m := range got {
+			versions = append(versions, m.Version)
+		}
+		if diff := cmp.Diff(want, versions); diff != "" {
+			t.Errorf("Pending(gapped, %d) (-want +got):\n%s", current, diff)
+		}
 	}
 	for _, tt := range tests {
 		got, err := Pending(ms, tt.current)
