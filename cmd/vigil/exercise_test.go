@@ -320,3 +320,46 @@ func TestExerciseTagsGuarded(t *testing.T) {
 		t.Errorf("vigil exercise list: exit %d\n%s", code, out.String())
 	}
 }
+
+// TestTrainingReportCommand keeps two training records through the API and
+// checks vigil training report's table, its exit status and the CSV export.
+func TestTrainingReportCommand(t *testing.T) {
+	t.Parallel()
+	s, _ := exerciseServer(t)
+	old := time.Now().UTC().AddDate(-2, 0, 0).Format(time.DateOnly)
+	fresh := time.Now().UTC().Format(time.DateOnly)
+	for name, p := range map[string]map[string]any{
+		"ana": {"roles": []string{"auditor"}, "teams": []string{"audit"}, "joined": old},
+		"ben": {"roles": []string{"auditor"}, "teams": []string{"audit"}, "joined": fresh},
+	} {
+		if st := apiCall(t, s, exerciseAdminToken, "PUT", "/api/v1/training/people/"+name, p,
+			nil); st != 201 {
+			t.Fatalf("PUT %s: %d", name, st)
+		}
+	}
+	env := envMap("VIGIL_TOKEN", exerciseAdminToken, "VIGIL_SERVER", "http://"+s.addr)
+	var out, errs bytes.Buffer
+	code := runTraining(t.Context(), []string{"report"}, env, &out, &errs)
+	if code != exitError || !strings.Contains(out.String(), "2 people, 1 overdue, 0 due soon") ||
+		!strings.Contains(out.String(), "ana     overdue (") ||
+		!strings.Contains(out.String(), "Security incident basics") ||
+		strings.Contains(out.String(), "ben ") {
+		t.Errorf("training report: exit %d, want 1 (ana overdue)\n%s%s", code, out.String(),
+			errs.String())
+	}
+	out.Reset()
+	code = runTraining(t.Context(), []string{"report", "--person", "ben"}, env, &out, &errs)
+	if code != exitOK || !strings.Contains(out.String(), "1 people, 0 overdue") {
+		t.Errorf("report for ben: exit %d\n%s", code, out.String())
+	}
+	out.Reset()
+	code = runTraining(t.Context(), []string{"report", "--format", "csv"}, env, &out, &errs)
+	if code != exitOK || !strings.HasPrefix(out.String(), "person,teams,kind,requirement") ||
+		strings.Count(out.String(), "\n") != 3 {
+		t.Errorf("CSV export: exit %d\n%s", code, out.String())
+	}
+	if code := runTraining(t.Context(), []string{"report", "--format", "xml"}, env, &out,
+		&errs); code != exitUsage {
+		t.Errorf("--format xml: exit %d, want 2", code)
+	}
+}

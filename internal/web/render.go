@@ -19,7 +19,8 @@ type pageSet struct {
 }
 
 // pageNames are the page templates in templates/, besides layout.html.
-var pageNames = []string{"login", "alerts", "incidents", "incident", "audit", "error", "cases"}
+var pageNames = []string{"login", "alerts", "incidents", "incident", "audit", "error", "cases",
+	"readiness"}
 
 var funcs = template.FuncMap{
 	"when": func(t time.Time) string {
@@ -29,6 +30,13 @@ var funcs = template.FuncMap{
 		return t.Format("2006-01-02 15:04 MST")
 	},
 	"join": strings.Join,
+	"day": func(t time.Time) string {
+		if t.IsZero() {
+			return "—"
+		}
+		return t.UTC().Format("2006-01-02")
+	},
+	"millis": func(ms int64) string { return (time.Duration(ms) * time.Millisecond).String() },
 	"lastSeverity": func(ds []incident.SeverityDecision) *incident.SeverityDecision {
 		if len(ds) == 0 {
 			return nil
@@ -70,7 +78,7 @@ func menu(p *auth.Principal, path string) []menuItem {
 	var items []menuItem
 	for _, m := range []struct{ label, href string }{
 		{"Alerts", "/alerts"}, {"Incidents", "/incidents"}, {"Cases", "/cases"},
-		{"Audit trail", "/audit"},
+		{"Readiness", "/readiness"}, {"Audit trail", "/audit"},
 	} {
 		if can(p, "GET "+m.href) {
 			items = append(items, menuItem{Label: m.label, Href: m.href,
