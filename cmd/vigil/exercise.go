@@ -85,19 +85,26 @@ func runExercise(ctx context.Context, args []string, getenv func(string) string,
 		fmt.Fprintln(stderr, "vigil exercise run: --speed must not be negative")
 		return exitUsage
 	}
-	sc, err := loadScenario(rest[0])
-	if err != nil {
-		fmt.Fprintf(stderr, "vigil exercise run: %v\n", err)
-		return exitError
-	}
 	cfg := replay.Config{Server: server, Token: token, Speed: *speed, Timeout: *timeout,
 		Poll: *poll, Progress: func(line string) { fmt.Fprintln(stderr, line) }}
-	res, err := replay.Run(ctx, cfg, sc, *exerciseID)
+	return replayScenarioFile(ctx, cfg, rest[0], *exerciseID, *asJSON, stdout, stderr)
+}
+
+// replayScenarioFile loads a scenario, replays it and prints the run; it
+// returns the exit code (1 when a detection was missed).
+func replayScenarioFile(ctx context.Context, cfg replay.Config, scenario string,
+	exerciseID int64, asJSON bool, stdout, stderr io.Writer) int {
+	sc, err := loadScenario(scenario)
 	if err != nil {
 		fmt.Fprintf(stderr, "vigil exercise run: %v\n", err)
 		return exitError
 	}
-	if *asJSON {
+	res, err := replay.Run(ctx, cfg, sc, exerciseID)
+	if err != nil {
+		fmt.Fprintf(stderr, "vigil exercise run: %v\n", err)
+		return exitError
+	}
+	if asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		enc.Encode(res.Run)

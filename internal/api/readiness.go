@@ -151,8 +151,13 @@ func (s *server) putPolicy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxPolicyBody))
-	if err != nil {
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
 		writeError(w, http.StatusRequestEntityTooLarge, "policy larger than 1 MiB")
+		return
+	case err != nil:
+		writeError(w, http.StatusBadRequest, "request body could not be read")
 		return
 	}
 	p, err := readiness.ParsePolicy(bytes.NewReader(body))

@@ -119,44 +119,18 @@ func (s *Service) ImportFindings(ctx context.Context, format string, source Sour
 		res.Errors = []ImportError{{Line: 1, Msg: "no finding in the file"}}
 		return res, nil
 	}
-	existing, err := s.cfg.Store.ListFindings(ctx, FindingFilter{})
-	if err != nil {
-		return nil, fmt.Errorf("import findings: %w", err)
-	}
-	taken := map[string]bool{}
-	for _, f := range existing {
-		if f.Ref != "" {
-			taken[string(f.Source)+"\x00"+f.Ref] = true
-		}
-	}
-	pol, err := s.Policy(ctx)
+	fresh, skipped, err := s.freshFindings(ctx, fs, source)
 	if err != nil {
 		return nil, err
 	}
-	now := s.cfg.Now()
-	var fresh []Finding
-	for _, f := range fs {
-		if source != "" && f.Source == SourceManual {
-			f.Source = source
-		}
-		key := string(f.Source) + "\x00" + f.Ref
-		if f.Ref != "" && taken[key] {
-			res.Skipped = append(res.Skipped, f.Ref)
-			continue
-		}
-		taken[key] = f.Ref != ""
-		if err := s.checkExercise(ctx, f.ExerciseID); err != nil {
-			return nil, err
-		}
-		s.prepare(ctx, pol, &f, now)
-		fresh = append(fresh, f)
-	}
+	res.Skipped = skipped
 	if len(fresh) == 0 {
 		return res, nil
 	}
 	if err := s.cfg.Store.CreateFindings(ctx, fresh); err != nil {
 		return nil, fmt.Errorf("import findings: %w", err)
 	}
+	now := s.cfg.Now()
 	ids := make([]int64, len(fresh))
 	for i := range fresh {
 		ids[i] = fresh[i].ID
@@ -166,6 +140,49 @@ func (s *Service) ImportFindings(ctx context.Context, format string, source Sour
 	return res, s.record(ctx, audit.FindingsImported, "finding", strconv.FormatInt(ids[0], 10),
 		map[string]any{"format": format, "ids": ids, "skipped": res.Skipped,
 			"count": len(fresh)})
+}
+
+// freshFindings prepares the imported findings that are new: a record
+// whose source and ref were imported before (or appear twice) is skipped;
+// source replaces the default source.
+func (s *Service) freshFindings(ctx context.Context, fs []Finding, source Source) (
+	[]Finding, []string, error) {
+	existing, err := s.cfg.Store.ListFindings(ctx, FindingFilter{})
+	if err != nil {
+		return nil, nil, fmt.Errorf("import findings: %w", err)
+	}
+	taken := map[string]bool{}
+	for _, f := range existing {
+		if f.Ref != "" {
+			taken[string(f.Source)+"\x00"+f.Ref] = true
+		}
+	}
+	pol, err := s.Policy(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	now := s.cfg.Now()
+	var (
+		fresh   []Finding
+		skipped = []string{}
+	)
+	for _, f := range fs {
+		if source != "" && f.Source == SourceManual {
+			f.Source = source
+		}
+		key := string(f.Source) + "\x00" + f.Ref
+		if f.Ref != "" && taken[key] {
+			skipped = append(skipped, f.Ref)
+			continue
+		}
+		taken[key] = f.Ref != ""
+		if err := s.checkExercise(ctx, f.ExerciseID); err != nil {
+			return nil, nil, err
+		}
+		s.prepare(ctx, pol, &f, now)
+		fresh = append(fresh, f)
+	}
+	return fresh, skipped, nil
 }
 
 // Finding returns one finding with its overdue flag.

@@ -277,7 +277,8 @@ func testExercises(t *testing.T, s store.Store) {
 		t.Errorf("exercise round trip (-created +got):\n%s", diff)
 	}
 	got.Runs = append(got.Runs, readiness.Run{ID: 1, Scenario: "x", Started: base,
-		Finished: base.Add(time.Minute), Steps: []readiness.RunStep{}, Other: []readiness.SeenAlert{},
+		Finished: base.Add(time.Minute), Steps: []readiness.RunStep{},
+		Other: []readiness.SeenAlert{},
 		Detections: []readiness.Detection{{Expect: readiness.Expectation{Tag: "attack.t1110"},
 			Detected: true, AlertID: 4, TTDMillis: 120}}, FindingIDs: []int64{}})
 	if err := s.UpdateExercise(ctx, got); err != nil || got.Version != 2 {
