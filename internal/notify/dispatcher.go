@@ -29,6 +29,8 @@ type IncidentInfo struct {
 	// Exercise is the ID of the exercise whose events opened the
 	// incident; 0 for a real one. Nothing is sent about an exercise's
 	// incident.
+	// TODO: the regulatory notices to tenants (#4) must skip exercise
+	// incidents too; they do not exist yet, so no tenant is notified now.
 	Exercise int64
 }
 
