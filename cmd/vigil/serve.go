@@ -262,11 +262,17 @@ func serveUntilDone(ctx context.Context, cfg serveConfig, log *slog.Logger,
 		return err
 	}
 	defer stopNotify()
+	ready, err := api.NewReadiness(st, audit.New(st, nil), log)
+	if err != nil {
+		return err
+	}
+	defer startReminders(ctx, ready, log)()
 	handler, err := api.New(api.Config{
 		Store: st, Pipeline: pipeline, Logger: log, Evidence: ev,
 		Gatherer: reg, Registerer: reg, MetricsPublic: cfg.metricsPublic,
 		Mapping: mapping, Version: version, InsecureCookies: cfg.insecureCookies,
 		Response: api.ResponseConfig{Watch: watch, Notifier: notifier}, Triage: tri,
+		Readiness:           ready,
 		WebhookAllowPrivate: cfg.notify.webhookAllowPrivate,
 	})
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/vigilsec/vigil/internal/detect"
 	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/evidence"
+	"github.com/vigilsec/vigil/internal/readiness"
 	"github.com/vigilsec/vigil/internal/store"
 	"github.com/vigilsec/vigil/internal/triage"
 )
@@ -85,6 +86,11 @@ type Config struct {
 	// Response configures the response team, escalation and watch rules
 	// (ResponseConfig; docs/team.md). The zero value works.
 	Response ResponseConfig
+	// Readiness runs the preparation program: policy, training, findings,
+	// exercises (docs/readiness.md). Nil: one over Store with the API's
+	// audit trail, the real clock, triage's vulnerability reports in the
+	// findings list and reminders through the notification outbox.
+	Readiness *readiness.Service
 
 	// InsecureCookies drops the Secure attribute (and the __Host- prefix)
 	// of the session cookie, for plain HTTP on loopback. Default false:
@@ -117,6 +123,7 @@ type server struct {
 
 	audit     *audit.Log
 	triage    *triage.Service
+	ready     *readiness.Service
 	passwords *auth.Passwords
 	limiter   *auth.Limiter
 }
@@ -168,6 +175,12 @@ func New(cfg Config) (http.Handler, error) {
 	if s.triage = cfg.Triage; s.triage == nil {
 		if s.triage, err = triage.New(triage.Config{Store: cfg.Store, Audit: s.audit,
 			Logger: cfg.Logger}); err != nil {
+			return nil, fmt.Errorf("api: %w", err)
+		}
+	}
+
+	if s.ready = cfg.Readiness; s.ready == nil {
+		if s.ready, err = NewReadiness(cfg.Store, s.audit, cfg.Logger); err != nil {
 			return nil, fmt.Errorf("api: %w", err)
 		}
 	}
@@ -273,6 +286,28 @@ func (s *server) routes() []route {
 		{"GET", "/api/v1/vulnerabilities", true, http.HandlerFunc(s.listVulnerabilities)},
 		{"GET", "/api/v1/vulnerabilities/{id}", true, http.HandlerFunc(s.getVulnerability)},
 		{"PATCH", "/api/v1/vulnerabilities/{id}", true, http.HandlerFunc(s.patchVulnerability)},
+		{"GET", "/api/v1/readiness/policy", true, http.HandlerFunc(s.getPolicy)},
+		{"PUT", "/api/v1/readiness/policy", true, http.HandlerFunc(s.putPolicy)},
+		{"POST", "/api/v1/readiness/reminders", true, http.HandlerFunc(s.postReminders)},
+		{"GET", "/api/v1/training/people", true, http.HandlerFunc(s.listPeople)},
+		{"GET", "/api/v1/training/people/{name}", true, http.HandlerFunc(s.getPerson)},
+		{"PUT", "/api/v1/training/people/{name}", true, http.HandlerFunc(s.putPerson)},
+		{"GET", "/api/v1/training/completions", true, http.HandlerFunc(s.listCompletions)},
+		{"POST", "/api/v1/training/completions", true, http.HandlerFunc(s.postCompletion)},
+		{"GET", "/api/v1/training/report", true, http.HandlerFunc(s.getTrainingReport)},
+		{"GET", "/api/v1/training/export", true, http.HandlerFunc(s.getTrainingExport)},
+		{"GET", "/api/v1/findings", true, http.HandlerFunc(s.listFindings)},
+		{"POST", "/api/v1/findings", true, http.HandlerFunc(s.postFinding)},
+		{"POST", "/api/v1/findings/import", true, http.HandlerFunc(s.postFindingsImport)},
+		{"GET", "/api/v1/findings/{id}", true, http.HandlerFunc(s.getFinding)},
+		{"PATCH", "/api/v1/findings/{id}", true, http.HandlerFunc(s.patchFinding)},
+		{"GET", "/api/v1/exercises", true, http.HandlerFunc(s.listExercises)},
+		{"POST", "/api/v1/exercises", true, http.HandlerFunc(s.postExercise)},
+		{"GET", "/api/v1/exercises/{id}", true, http.HandlerFunc(s.getExercise)},
+		{"PATCH", "/api/v1/exercises/{id}", true, http.HandlerFunc(s.patchExercise)},
+		{"POST", "/api/v1/exercises/{id}/runs", true, http.HandlerFunc(s.postRun)},
+		{"GET", "/api/v1/exercises/{id}/alerts", true, http.HandlerFunc(s.getExerciseAlerts)},
+		{"GET", "/api/v1/exercises/{id}/report", true, http.HandlerFunc(s.getExerciseReport)},
 		{"GET", "/api/v1/openapi.json", false, http.HandlerFunc(serveOpenAPI)},
 		{"GET", "/healthz", false, http.HandlerFunc(healthz)},
 		{"GET", "/readyz", false, http.HandlerFunc(s.readyz)},

@@ -85,6 +85,7 @@ type Pipeline struct {
 	extra     *ExtraRules
 	audit     AuditRecorder
 	grouper   AlertGrouper
+	marker    ExerciseMarker
 	suppress  Suppressor
 	now       func() time.Time
 	log       *slog.Logger
@@ -134,6 +135,7 @@ func NewPipeline(cfg Config) (*Pipeline, error) {
 		m:         newMetrics(),
 	}
 	p.grouper, _ = cfg.Alerts.(AlertGrouper)
+	p.marker, _ = cfg.Alerts.(ExerciseMarker)
 	if p.now == nil {
 		p.now = time.Now
 	}
@@ -220,6 +222,7 @@ func (p *Pipeline) raise(ctx context.Context, events []*event.Event, ids []int64
 				EventIDs:  []int64{ids[i]},
 				EventTime: e.Time,
 				Created:   p.now(),
+				Exercise:  ExerciseOf(e),
 			}
 			repeat, err := p.store(ctx, a, r, e)
 			if err != nil {
@@ -232,10 +235,13 @@ func (p *Pipeline) raise(ctx context.Context, events []*event.Event, ids []int64
 				continue
 			}
 			p.m.alerts.WithLabelValues(levelLabel(r.Level)).Inc()
-			p.record(ctx, a.Created, audit.AlertRaised, "alert", a.ID, map[string]any{
-				"rule_id": a.RuleID, "rule_title": a.RuleTitle, "level": a.Level,
-				"event_ids": a.EventIDs,
-			})
+			p.mark(ctx, "alert", a.ID, a.Exercise)
+			details := map[string]any{"rule_id": a.RuleID, "rule_title": a.RuleTitle,
+				"level": a.Level, "event_ids": a.EventIDs}
+			if a.Exercise != 0 {
+				details["exercise"] = a.Exercise
+			}
+			p.record(ctx, a.Created, audit.AlertRaised, "alert", a.ID, details)
 			alerts = append(alerts, a)
 		}
 	}
@@ -254,6 +260,9 @@ func (p *Pipeline) store(ctx context.Context, a *Alert, r *sigma.Rule,
 	if a.GroupKey == "" {
 		return false, p.alerts.InsertAlert(ctx, a)
 	}
+	if a.Exercise != 0 { // an exercise's matches never fold into real alerts
+		a.GroupKey += "\x00exercise " + strconv.FormatInt(a.Exercise, 10)
+	}
 	return p.grouper.GroupAlert(ctx, a, window)
 }
 
@@ -271,7 +280,7 @@ func (p *Pipeline) open(ctx context.Context, alerts []*Alert) []*incident.Incide
 		if !opens || a.IncidentID != 0 { // a watch rule's alert has its incident
 			continue
 		}
-		key := a.RuleID + "\x00" + a.RuleTitle
+		key := a.RuleID + "\x00" + a.RuleTitle + "\x00" + strconv.FormatInt(a.Exercise, 10)
 		g, ok := byRule[key]
 		if !ok {
 			now := p.now()
@@ -282,6 +291,7 @@ func (p *Pipeline) open(ctx context.Context, alerts []*Alert) []*incident.Incide
 				Phase:    incident.PhaseDetected,
 				Opened:   now,
 				Updated:  now,
+				Exercise: a.Exercise,
 			}}
 			byRule[key] = g
 			order = append(order, g)
@@ -298,10 +308,13 @@ func (p *Pipeline) open(ctx context.Context, alerts []*Alert) []*incident.Incide
 			continue
 		}
 		p.m.incidents.Inc()
-		p.record(ctx, g.inc.Opened, audit.IncidentOpened, "incident", g.inc.ID, map[string]any{
-			"number": g.inc.Number, "title": g.inc.Title, "severity": g.inc.Severity,
-			"alert_ids": g.inc.AlertIDs,
-		})
+		p.mark(ctx, "incident", g.inc.ID, g.inc.Exercise)
+		details := map[string]any{"number": g.inc.Number, "title": g.inc.Title,
+			"severity": g.inc.Severity, "alert_ids": g.inc.AlertIDs}
+		if g.inc.Exercise != 0 {
+			details["exercise"] = g.inc.Exercise
+		}
+		p.record(ctx, g.inc.Opened, audit.IncidentOpened, "incident", g.inc.ID, details)
 		for _, a := range g.alerts {
 			a.IncidentID = g.inc.ID
 		}

@@ -84,6 +84,10 @@ var pagePermissions = map[string]access{
 	"POST /cases": allow(auth.RoleAdmin, auth.RoleResponder, auth.RoleServiceEngineer,
 		auth.RoleTenantAdmin),
 	"POST /cases/{id}/escalate": allow(responders...),
+
+	// The preparation program: staff read findings and exercises (the page
+	// leaves out training records for roles the API refuses them to).
+	"GET /readiness": allow(staff...),
 }
 
 // can reports whether p may use the page route key.

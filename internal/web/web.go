@@ -129,6 +129,7 @@ func (s *server) routes() []route {
 		{"GET", "/cases", s.caseList},
 		{"POST", "/cases", s.fileCase},
 		{"POST", "/cases/{id}/escalate", s.escalateCase},
+		{"GET", "/readiness", s.readinessPage},
 	}
 }
 
