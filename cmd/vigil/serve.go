@@ -247,7 +247,7 @@ func serveUntilDone(ctx context.Context, cfg serveConfig, log *slog.Logger,
 	}
 	pipeline, err := detect.NewPipeline(detect.Config{
 		Events: st, Alerts: st, Incidents: st, Rules: rs, Extra: watch,
-		Audit: audit.New(st, nil), Suppressor: tri,
+		Audit: audit.New(st, nil), Tx: store.View[detect.Tx]{Store: st}, Suppressor: tri,
 		Logger: log, Registerer: reg,
 	})
 	if err != nil {

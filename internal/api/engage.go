@@ -73,14 +73,20 @@ func (s *server) postEngage(w http.ResponseWriter, r *http.Request) {
 	}
 	es := []team.Engagement{{IncidentID: id, User: in.User, Role: in.Role,
 		Reason: in.Reason, EngagedAt: s.responseNow().UTC(), EngagedBy: userName(ctx)}}
-	if err := s.cfg.Store.AddEngagements(ctx, es); err != nil {
+	err = s.cfg.Store.Atomically(ctx, func(tx store.Tx) error {
+		if err := tx.AddEngagements(ctx, es); err != nil {
+			return err
+		}
+		e := es[0]
+		return s.recordResponse(ctx, tx, audit.MemberEngaged, "incident",
+			strconv.FormatInt(id, 10), map[string]any{"engagement": e.ID, "user": e.User,
+				"role": e.Role, "reason": e.Reason, "named": true})
+	})
+	if err != nil {
 		s.storeError(w, "add engagement", err)
 		return
 	}
 	e := es[0]
-	s.recordResponse(ctx, audit.MemberEngaged, "incident", strconv.FormatInt(id, 10),
-		map[string]any{"engagement": e.ID, "user": e.User, "role": e.Role,
-			"reason": e.Reason, "named": true})
 	notifier := s.cfg.Response.Notifier
 	if notifier == nil {
 		notifier = team.NopNotifier{}

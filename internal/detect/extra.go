@@ -105,17 +105,22 @@ func (p *Pipeline) raiseExtra(ctx context.Context, events []*event.Event,
 				Tags:     append(append([]string(nil), r.Tags...), IncidentTag(incidentID)),
 				EventIDs: []int64{ids[i]}, EventTime: e.Time, Created: p.now(),
 				IncidentID: incidentID, Exercise: ExerciseOf(e)}
-			if err := p.alerts.InsertAlert(ctx, a); err != nil {
+			err := p.atomically(ctx, func(tx Tx) error {
+				if err := tx.InsertAlert(ctx, a); err != nil {
+					return err
+				}
+				return p.record(ctx, tx, a.Created, audit.AlertRaised, "alert", a.ID,
+					map[string]any{"rule_id": a.RuleID, "rule_title": a.RuleTitle,
+						"level": a.Level, "event_ids": a.EventIDs, "incident_id": incidentID,
+						"watch_rule": true})
+			})
+			if err != nil {
 				p.m.errors.Inc()
 				p.log.Error("store alert", "rule_id", r.ID, "incident_id", incidentID, "err", err)
 				return
 			}
 			p.m.alerts.WithLabelValues(levelLabel(r.Level)).Inc()
 			p.mark(ctx, "alert", a.ID, a.Exercise)
-			p.record(ctx, a.Created, audit.AlertRaised, "alert", a.ID, map[string]any{
-				"rule_id": a.RuleID, "rule_title": a.RuleTitle, "level": a.Level,
-				"event_ids": a.EventIDs, "incident_id": incidentID, "watch_rule": true,
-			})
 			alerts = append(alerts, a)
 		})
 	}

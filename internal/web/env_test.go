@@ -79,7 +79,7 @@ func newEnv(t *testing.T, rules detect.Rules) *env {
 	}
 	log := audit.New(st, nil)
 	p, err := detect.NewPipeline(detect.Config{Events: st, Alerts: st, Incidents: st,
-		Rules: rules, Audit: log})
+		Rules: rules, Audit: log, Tx: store.View[detect.Tx]{Store: st}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,8 @@ func newEnv(t *testing.T, rules detect.Rules) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev, err := evidence.New(evidence.Config{Store: st, Blobs: blobs, Audit: log})
+	ev, err := evidence.New(evidence.Config{Store: store.View[evidence.Tx]{Store: st},
+		Blobs: blobs, Audit: log})
 	if err != nil {
 		t.Fatal(err)
 	}

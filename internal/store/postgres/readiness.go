@@ -389,3 +389,14 @@ func (s *Store) ExerciseObjects(ctx context.Context, exercise int64, kind string
 	}
 	return out, rows.Err()
 }
+
+// versioned runs update in its own transaction when the version that check
+// reads is want (see txn.versioned).
+// TODO: readiness writes and their audit entries in one transaction, as
+// store.Tx does for incidents; today the entry is appended just after.
+func (s *Store) versioned(ctx context.Context, check, update string, want int64,
+	checkArgs, updateArgs []any) error {
+	return s.atomically(ctx, func(tx *txn) error {
+		return tx.versioned(ctx, check, update, want, checkArgs, updateArgs)
+	})
+}

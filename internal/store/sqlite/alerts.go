@@ -19,18 +19,18 @@ import (
 // links the alert to that incident. An unknown event or incident gives
 // store.ErrNotFound.
 func (s *Store) InsertAlert(ctx context.Context, a *detect.Alert) error {
+	return s.atomically(ctx, func(tx *txn) error { return tx.InsertAlert(ctx, a) })
+}
+
+// InsertAlert stores an alert in the transaction (see Store.InsertAlert).
+func (tx *txn) InsertAlert(ctx context.Context, a *detect.Alert) error {
 	if a.Created.IsZero() {
-		a.Created = s.now()
+		a.Created = tx.now()
 	}
 	tags, err := json.Marshal(nonNil(a.Tags))
 	if err != nil {
 		return fmt.Errorf("insert alert: %w", err)
 	}
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("insert alert: %w", err)
-	}
-	defer tx.Rollback()
 
 	var incidentID any
 	if a.IncidentID != 0 {
@@ -61,9 +61,6 @@ func (s *Store) InsertAlert(ctx context.Context, a *detect.Alert) error {
 		if err != nil {
 			return fmt.Errorf("insert alert: %w", err)
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("insert alert: %w", err)
 	}
 	a.ID = id
 	return nil
