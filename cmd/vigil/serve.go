@@ -267,8 +267,8 @@ func serveUntilDone(ctx context.Context, cfg serveConfig, log *slog.Logger,
 	}
 	pipeline, err := detect.NewPipeline(detect.Config{
 		Events: st, Alerts: st, Incidents: st, Rules: rs, Extra: watch,
-		Audit: audit.New(st, nil), Suppressor: tri, Enricher: inv,
-		Logger: log, Registerer: reg,
+		Audit: audit.New(st, nil), Tx: store.View[detect.Tx]{Store: st}, Suppressor: tri,
+		Enricher: inv, Logger: log, Registerer: reg,
 	})
 	if err != nil {
 		return err
@@ -282,6 +282,11 @@ func serveUntilDone(ctx context.Context, cfg serveConfig, log *slog.Logger,
 		return err
 	}
 	defer stopNotify()
+	ready, err := api.NewReadiness(st, audit.New(st, nil), log)
+	if err != nil {
+		return err
+	}
+	defer startReminders(ctx, ready, log)()
 	handler, err := api.New(api.Config{
 		Store: st, Pipeline: pipeline, Logger: log, Evidence: ev,
 		Gatherer: reg, Registerer: reg, MetricsPublic: cfg.metricsPublic,
@@ -289,6 +294,7 @@ func serveUntilDone(ctx context.Context, cfg serveConfig, log *slog.Logger,
 		Response: api.ResponseConfig{Watch: watch, Notifier: notifier}, Triage: tri,
 		Scope: api.ScopeConfig{Inventory: inv,
 			StaleAfter: time.Duration(cfg.staleDays) * 24 * time.Hour},
+		Readiness:           ready,
 		WebhookAllowPrivate: cfg.notify.webhookAllowPrivate,
 	})
 	if err != nil {

@@ -36,6 +36,9 @@ var (
 	scopeSetters = []string{auth.RoleAdmin, auth.RoleResponder, auth.RoleServiceEngineer}
 	// tenantReaders are staff and a tenant's own administrator.
 	tenantReaders = append([]string{auth.RoleTenantAdmin}, auth.StaffRoles...)
+	// trainingReaders read people's training records and background checks.
+	trainingReaders = []string{auth.RoleAdmin, auth.RoleResponder, auth.RoleExecutive,
+		auth.RoleAuditor}
 )
 
 // permissions maps every route ("METHOD /pattern", as registered in
@@ -97,6 +100,7 @@ var permissions = map[string]access{
 	"GET /api/v1/teams/{id}/oncall":                       allow(staff...),
 	"POST /api/v1/incidents/{id}/escalate":                allow(responders...),
 	"GET /api/v1/incidents/{id}/team":                     allow(staff...),
+	"POST /api/v1/incidents/{id}/team":                    allow(responders...),
 	"POST /api/v1/incidents/{id}/team/{member}/disengage": allow(responders...),
 	"GET /api/v1/incidents/{id}/tasks":                    allow(staff...),
 	"POST /api/v1/incidents/{id}/tasks":                   allow(responders...),
@@ -168,6 +172,36 @@ var permissions = map[string]access{
 	"PUT /api/v1/incidents/{id}/scope":            allow(scopeSetters...),
 	"GET /api/v1/incidents/{id}/scope/history":    allow(staff...),
 	"GET /api/v1/incidents/{id}/affected-tenants": allow(tenantReaders...),
+	// The preparation program (docs/readiness.md): auditors read all of it.
+	// Admins set the policy (training requirements, deadlines), keep the
+	// training records and send reminders; training records, which hold
+	// background checks, are read by admins, responders, executives and
+	// auditors only. Staff read findings and exercises; responders and
+	// admins enter findings and run exercises; service engineers update
+	// the findings they own (checked by the handler).
+	"GET /api/v1/readiness/policy":       allow(staff...),
+	"PUT /api/v1/readiness/policy":       allow(auth.RoleAdmin),
+	"POST /api/v1/readiness/reminders":   allow(auth.RoleAdmin),
+	"GET /api/v1/training/people":        allow(trainingReaders...),
+	"GET /api/v1/training/people/{name}": allow(trainingReaders...),
+	"PUT /api/v1/training/people/{name}": allow(auth.RoleAdmin),
+	"GET /api/v1/training/completions":   allow(trainingReaders...),
+	"POST /api/v1/training/completions":  allow(auth.RoleAdmin),
+	"GET /api/v1/training/report":        allow(trainingReaders...),
+	"GET /api/v1/training/export":        allow(auth.RoleAdmin, auth.RoleAuditor),
+	"GET /api/v1/findings":               allow(staff...),
+	"POST /api/v1/findings":              allow(responders...),
+	"POST /api/v1/findings/import":       allow(responders...),
+	"GET /api/v1/findings/{id}":          allow(staff...),
+	"PATCH /api/v1/findings/{id}": allow(auth.RoleAdmin, auth.RoleResponder,
+		auth.RoleServiceEngineer),
+	"GET /api/v1/exercises":             allow(staff...),
+	"POST /api/v1/exercises":            allow(responders...),
+	"GET /api/v1/exercises/{id}":        allow(staff...),
+	"PATCH /api/v1/exercises/{id}":      allow(responders...),
+	"POST /api/v1/exercises/{id}/runs":  allow(responders...),
+	"GET /api/v1/exercises/{id}/alerts": allow(staff...),
+	"GET /api/v1/exercises/{id}/report": allow(staff...),
 
 	"GET /api/v1/openapi.json": public,
 	"GET /healthz":             public,

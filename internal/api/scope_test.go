@@ -54,9 +54,9 @@ func newScopeFixture(t *testing.T) *fixture {
 // bearer returns the header of a token.
 func bearer(tok string) []string { return []string{"Authorization", "Bearer " + tok} }
 
-// addToken stores a token of role (and tenant) whose secret is its name
+// tokenOf stores a token of role (and tenant) whose secret is its name
 // padded, and returns the secret.
-func (f *fixture) addToken(t *testing.T, name, role, tenant string) string {
+func (f *fixture) tokenOf(t *testing.T, name, role, tenant string) string {
 	t.Helper()
 	secret := "vgl_test-" + name + strings.Repeat("x", 32)
 	err := f.st.CreateToken(context.Background(), store.Token{Name: name,
@@ -200,9 +200,9 @@ func TestInventoryEntries(t *testing.T) {
 func TestTenantsAndContacts(t *testing.T) {
 	t.Parallel()
 	f := newScopeFixture(t)
-	hooli := f.addToken(t, "hooli-admin", auth.RoleTenantAdmin, "hooli")
-	initech := f.addToken(t, "initech-admin", auth.RoleTenantAdmin, "initech")
-	comms := f.addToken(t, "comms", auth.RoleCommunications, "")
+	hooli := f.tokenOf(t, "hooli-admin", auth.RoleTenantAdmin, "hooli")
+	initech := f.tokenOf(t, "initech-admin", auth.RoleTenantAdmin, "initech")
+	comms := f.tokenOf(t, "comms", auth.RoleCommunications, "")
 
 	profile := map[string]any{"jurisdictions": []string{"FR"},
 		"roles": []string{"nis2-important-entity"}, "data_categories": []string{"personal"}}
@@ -323,10 +323,10 @@ func pathsOf(ts []store.AffectedTenant) map[string][]string {
 func TestIncidentScope(t *testing.T) {
 	t.Parallel()
 	f := newScopeFixture(t)
-	initech := f.addToken(t, "initech-admin", auth.RoleTenantAdmin, "initech")
-	hooli := f.addToken(t, "hooli-admin", auth.RoleTenantAdmin, "hooli")
-	engineer := f.addToken(t, "engineer", auth.RoleServiceEngineer, "")
-	legal := f.addToken(t, "legal", auth.RoleLegal, "")
+	initech := f.tokenOf(t, "initech-admin", auth.RoleTenantAdmin, "initech")
+	hooli := f.tokenOf(t, "hooli-admin", auth.RoleTenantAdmin, "hooli")
+	engineer := f.tokenOf(t, "engineer", auth.RoleServiceEngineer, "")
+	legal := f.tokenOf(t, "legal", auth.RoleLegal, "")
 	_, res := f.post(t, `{"kind":"high","Computer":"st-3-01.fra1.example.net"}`+"\n")
 	if len(res.Incidents) != 1 {
 		t.Fatalf("posted event opened %v, want one incident", res.Incidents)

@@ -9,7 +9,8 @@ type Action string
 // (A alert, I incident, T token, U user, E evidence, P approval, X audit,
 // S suppression, C support case, V vulnerability report,
 // N notification and webhook, R response team, K task, W watch rule,
-// Y inventory, O tenant and contact) and three digits.
+// L training and the readiness policy, F finding, D exercise, Y inventory,
+// O tenant and contact) and three digits.
 type Code string
 
 // The actions and their codes. Only add to this block; never rename or
@@ -189,6 +190,41 @@ const (
 	WebhookDeleted     Action = "webhook.deleted"
 	WebhookDeletedCode Code   = "N004"
 
+	// ReadinessPolicySet: the readiness policy (courses, role requirements,
+	// due-date rules, background checks, finding deadlines) was replaced.
+	ReadinessPolicySet     Action = "readiness_policy.set"
+	ReadinessPolicySetCode Code   = "L001"
+	// TrainingPersonSet: a person's training record (roles, teams, join
+	// date, environments, background checks) was created or replaced.
+	TrainingPersonSet     Action = "training_person.set"
+	TrainingPersonSetCode Code   = "L002"
+	// TrainingCompleted: a course completion was recorded with its evidence.
+	TrainingCompleted     Action = "training.completed"
+	TrainingCompletedCode Code   = "L003"
+	// FindingCreated: a penetration-test, scan, exercise or audit finding
+	// was entered.
+	FindingCreated     Action = "finding.created"
+	FindingCreatedCode Code   = "F001"
+	// FindingsImported: findings were imported from a CSV or JSON report.
+	FindingsImported     Action = "finding.imported"
+	FindingsImportedCode Code   = "F002"
+	// FindingUpdated: a finding's owner, severity, due date or text changed.
+	FindingUpdated     Action = "finding.updated"
+	FindingUpdatedCode Code   = "F003"
+	// FindingStateChanged: a finding moved on its way to closure (risk
+	// acceptances with their reason and expiry).
+	FindingStateChanged     Action = "finding.state_changed"
+	FindingStateChangedCode Code   = "F004"
+	// ExerciseCreated: an exercise or drill was planned.
+	ExerciseCreated     Action = "exercise.created"
+	ExerciseCreatedCode Code   = "D001"
+	// ExerciseUpdated: an exercise's details or status changed.
+	ExerciseUpdated     Action = "exercise.updated"
+	ExerciseUpdatedCode Code   = "D002"
+	// ExerciseRunRecorded: the measured result of a scenario replay was
+	// recorded on an exercise.
+	ExerciseRunRecorded     Action = "exercise.run_recorded"
+	ExerciseRunRecordedCode Code   = "D003"
 	// InventoryImported: the whole inventory was replaced from a YAML, CSV
 	// or JSON file (entry counts and revision in the details).
 	InventoryImported     Action = "inventory.imported"
@@ -281,6 +317,16 @@ var codes = map[Action]Code{
 	NotificationRetried:  NotificationRetriedCode,
 	WebhookCreated:       WebhookCreatedCode,
 	WebhookDeleted:       WebhookDeletedCode,
+	ReadinessPolicySet:   ReadinessPolicySetCode,
+	TrainingPersonSet:    TrainingPersonSetCode,
+	TrainingCompleted:    TrainingCompletedCode,
+	FindingCreated:       FindingCreatedCode,
+	FindingsImported:     FindingsImportedCode,
+	FindingUpdated:       FindingUpdatedCode,
+	FindingStateChanged:  FindingStateChangedCode,
+	ExerciseCreated:      ExerciseCreatedCode,
+	ExerciseUpdated:      ExerciseUpdatedCode,
+	ExerciseRunRecorded:  ExerciseRunRecordedCode,
 
 	InventoryImported:     InventoryImportedCode,
 	InventoryEntrySaved:   InventoryEntrySavedCode,

@@ -34,6 +34,12 @@ type Alert struct {
 	// from a host the inventory knows. A repeat folded into the alert adds
 	// its tenants.
 	Tenants []string `json:"tenants,omitempty"`
+	// Exercise is the exercise whose events raised the alert (their field
+	// vigil.exercise; see ExerciseOf), 0 for a real alert. The pipeline sets
+	// it and marks the alert (ExerciseMarker); the stores do not keep it in
+	// the alert's row, so reads fill it from the marks where the API shows
+	// alerts.
+	Exercise int64 `json:"exercise,omitempty"`
 
 	// GroupKey identifies the alert's group: the rule's grouping field
 	// values (see GroupKey). Matches of one rule with one GroupKey within the

@@ -90,20 +90,24 @@ var HostFields = []event.Path{
 }
 
 // Enrich removes any vigil field the sender put in e (the fields are
-// Vigil's to set, so a sender cannot claim a tenant), looks up the host
-// e comes from (HostFields) and, when the inventory knows it, sets the
-// vigil fields. It returns the tenants it set (nil when none). The list
-// of tenants, in the event and returned, is shared with every event of
-// the same host: do not change it.
+// Vigil's to set, so a sender cannot claim a tenant), but for an exercise
+// tag (see exerciseTag), looks up the host e comes from (HostFields) and,
+// when the inventory knows it, sets the vigil fields. It returns the
+// tenants it set (nil when none). The list of tenants, in the event and
+// returned, is shared with every event of the same host: do not change it.
 func (c *Cache) Enrich(e *event.Event) []string {
 	if e.Fields == nil {
 		return nil
 	}
+	tag := exerciseTag(e.Fields)
 	delete(e.Fields, EnrichKey)
 	for k := range e.Fields {
 		if strings.HasPrefix(k, EnrichKey+".") {
 			delete(e.Fields, k)
 		}
+	}
+	if tag != nil {
+		e.Fields[EnrichKey] = tag
 	}
 	x := c.cur.Load()
 	if len(x.servers) == 0 && len(x.farms) == 0 {
@@ -115,11 +119,31 @@ func (c *Cache) Enrich(e *event.Event) []string {
 	}
 	f := map[string]any{"farm": loc.Farm, "service": loc.Service,
 		"datacenter": loc.Datacenter, "region": loc.Region, "tenants": loc.fields}
+	for k, v := range tag {
+		f[k] = v
+	}
 	if loc.Server != "" {
 		f["server"] = loc.Server
 	}
 	e.Fields[EnrichKey] = f
 	return loc.Tenants
+}
+
+// exerciseTag returns the exercise and step of the vigil object of fields
+// when it has an exercise ({"vigil": {"exercise": 12, "step": 3}}, as
+// vigil exercise run tags a replay's events), else nil. The API lets only
+// admins and responders post such a tag, for an open exercise, so Enrich
+// keeps it; the rest of a sender's vigil object is dropped.
+func exerciseTag(fields map[string]any) map[string]any {
+	m, ok := fields[EnrichKey].(map[string]any)
+	if !ok || m["exercise"] == nil {
+		return nil
+	}
+	tag := map[string]any{"exercise": m["exercise"]}
+	if step, ok := m["step"]; ok {
+		tag["step"] = step
+	}
+	return tag
 }
 
 // locate finds the first host field of e that the inventory knows; a

@@ -93,6 +93,19 @@ func TestEnrich(t *testing.T) {
 		{"spoofed fields are dropped", map[string]any{"host": "laptop-7",
 			"vigil":         map[string]any{"tenants": []any{"acme-health"}},
 			"vigil.tenants": "acme-health"}, nil, nil},
+		{"exercise tag kept, unknown host", map[string]any{"host": "laptop-7",
+			"vigil": map[string]any{"exercise": 12, "step": 3,
+				"tenants": []any{"acme-health"}},
+			"vigil.exercise": 13},
+			map[string]any{"exercise": 12, "step": 3}, nil},
+		{"exercise tag kept, known host", map[string]any{"host": "mx-1-01",
+			"vigil": map[string]any{"exercise": "12", "region": "us-east"}},
+			map[string]any{"server": "mx-1-01.par1.example.net", "farm": "mx-1",
+				"service": "mail", "datacenter": "par1", "region": "eu-west",
+				"tenants": []any{"initech", "soylent"}, "exercise": "12"},
+			[]string{"initech", "soylent"}},
+		{"step without exercise dropped", map[string]any{"host": "laptop-7",
+			"vigil": map[string]any{"step": 3}}, nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -105,8 +118,10 @@ func TestEnrich(t *testing.T) {
 			if !cmp.Equal(tenants, tt.tenants) {
 				t.Errorf("Enrich returned %v, want %v", tenants, tt.tenants)
 			}
-			if _, ok := e.Fields["vigil.tenants"]; ok {
-				t.Error("a flat vigil.tenants field from the sender survived")
+			for _, k := range []string{"vigil.tenants", "vigil.exercise"} {
+				if _, ok := e.Fields[k]; ok {
+					t.Errorf("a flat %s field from the sender survived", k)
+				}
 			}
 		})
 	}

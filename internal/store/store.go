@@ -52,6 +52,9 @@ type Store interface {
 
 	ScopeStore // inventory, tenants, contacts and incident scopes (scope.go)
 
+	Readiness  // training, findings, exercises and exercise marks (readiness.go)
+	Transactor // several writes and their audit entries in one transaction (tx.go)
+
 	// InsertEvents stores events durably (committed before it returns) and
 	// returns their IDs in order. Fields are stored as JSON.
 	InsertEvents(ctx context.Context, events []*event.Event) ([]int64, error)
@@ -92,7 +95,8 @@ type Store interface {
 	// other append (from this process or another node) can interleave with,
 	// it reads the chain head, seals e after it (audit.Seal sets Seq,
 	// PrevHash and Hash), stores e and moves the head to e. On error e is
-	// left as it was.
+	// left as it was. An entry that records a change is appended with
+	// Tx.AppendAudit instead, in the change's own transaction.
 	AppendAudit(ctx context.Context, e *audit.Entry) error
 	// ListAudit returns audit entries, newest (highest seq) first. An
 	// unknown cursor gives ErrBadCursor.

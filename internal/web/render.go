@@ -20,7 +20,7 @@ type pageSet struct {
 
 // pageNames are the page templates in templates/, besides layout.html.
 var pageNames = []string{"login", "alerts", "incidents", "incident", "audit", "error", "cases",
-	"inventory", "tenants", "tenant"}
+	"teams", "notifications", "readiness", "inventory", "tenants", "tenant"}
 
 // pageParts are the templates a page includes besides its own.
 var pageParts = map[string][]string{"incident": {"templates/incident_scope.html"}}
@@ -33,6 +33,13 @@ var funcs = template.FuncMap{
 		return t.Format("2006-01-02 15:04 MST")
 	},
 	"join": strings.Join,
+	"day": func(t time.Time) string {
+		if t.IsZero() {
+			return "—"
+		}
+		return t.UTC().Format("2006-01-02")
+	},
+	"millis": func(ms int64) string { return (time.Duration(ms) * time.Millisecond).String() },
 	"lastSeverity": func(ds []incident.SeverityDecision) *incident.SeverityDecision {
 		if len(ds) == 0 {
 			return nil
@@ -75,6 +82,7 @@ func menu(p *auth.Principal, path string) []menuItem {
 	var items []menuItem
 	for _, m := range []struct{ label, href string }{
 		{"Alerts", "/alerts"}, {"Incidents", "/incidents"}, {"Cases", "/cases"},
+		{"Teams", "/teams"}, {"Notifications", "/notifications"}, {"Readiness", "/readiness"},
 		{"Inventory", "/inventory"}, {"Tenants", "/tenants"}, {"Audit trail", "/audit"},
 	} {
 		if can(p, "GET "+m.href) {

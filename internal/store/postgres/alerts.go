@@ -17,8 +17,13 @@ import (
 // links the alert to that incident. An unknown event or incident gives
 // store.ErrNotFound.
 func (s *Store) InsertAlert(ctx context.Context, a *detect.Alert) error {
+	return s.atomically(ctx, func(tx *txn) error { return tx.InsertAlert(ctx, a) })
+}
+
+// InsertAlert is Store.InsertAlert in the transaction.
+func (tx *txn) InsertAlert(ctx context.Context, a *detect.Alert) error {
 	if a.Created.IsZero() {
-		a.Created = s.now()
+		a.Created = tx.now()
 	}
 	tags, err := json.Marshal(nonNil(a.Tags))
 	if err != nil {
@@ -28,12 +33,6 @@ func (s *Store) InsertAlert(ctx context.Context, a *detect.Alert) error {
 	if a.IncidentID != 0 {
 		incidentID = a.IncidentID
 	}
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("insert alert: %w", err)
-	}
-	defer tx.Rollback(ctx)
-
 	var id int64
 	err = tx.QueryRow(ctx, `INSERT INTO alerts
 		(rule_id, rule_title, level, tags, event_time, created, incident_id)
@@ -59,9 +58,6 @@ func (s *Store) InsertAlert(ctx context.Context, a *detect.Alert) error {
 		}
 	}
 	if err := addAlertTenants(ctx, tx, id, a.Tenants); err != nil {
-		return fmt.Errorf("insert alert: %w", err)
-	}
-	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("insert alert: %w", err)
 	}
 	a.ID = id

@@ -21,16 +21,25 @@ const triageColumns = `id, rule_id, rule_title, level, tags, event_time, created
 // GroupAlert stores a, or folds it into the open alert of its group. An
 // advisory lock on the group serializes concurrent detectors.
 func (s *Store) GroupAlert(ctx context.Context, a *detect.Alert, window time.Duration) (bool, error) {
-	if a.Created.IsZero() {
-		a.Created = s.now()
-	}
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return false, fmt.Errorf("group alert: %w", err)
-	}
-	defer tx.Rollback(ctx)
+	var v bool
+	err := s.atomically(ctx, func(tx *txn) error {
+		var err error
+		v, err = tx.GroupAlert(ctx, a, window)
+		return err
+	})
+	return v, err
+}
 
-	var id int64
+// GroupAlert is Store.GroupAlert in the transaction.
+func (tx *txn) GroupAlert(ctx context.Context, a *detect.Alert, window time.Duration) (bool,
+	error) {
+	if a.Created.IsZero() {
+		a.Created = tx.now()
+	}
+	var (
+		id  int64
+		err error
+	)
 	if a.GroupKey != "" && window > 0 {
 		_, err = tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`,
 			a.RuleID+"\x1f"+a.GroupKey)
@@ -52,9 +61,6 @@ func (s *Store) GroupAlert(ctx context.Context, a *detect.Alert, window time.Dur
 		err = insertGrouped(ctx, tx, a)
 	}
 	if err != nil {
-		return false, fmt.Errorf("group alert: %w", err)
-	}
-	if err := tx.Commit(ctx); err != nil {
 		return false, fmt.Errorf("group alert: %w", err)
 	}
 	return repeat, nil
@@ -199,7 +205,13 @@ func (s *Store) GetAlert(ctx context.Context, id int64) (*detect.Alert, error) {
 // SetAlertTriage moves an alert from one state to another.
 func (s *Store) SetAlertTriage(ctx context.Context, id int64, from string,
 	c store.AlertTriage) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE alerts SET state = $1, assignee = $2,
+	return s.atomically(ctx, func(tx *txn) error { return tx.SetAlertTriage(ctx, id, from, c) })
+}
+
+// SetAlertTriage is Store.SetAlertTriage in the transaction.
+func (tx *txn) SetAlertTriage(ctx context.Context, id int64, from string,
+	c store.AlertTriage) error {
+	tag, err := tx.Exec(ctx, `UPDATE alerts SET state = $1, assignee = $2,
 		state_reason = $3 WHERE id = $4 AND state = $5`, c.State, c.Assignee, c.Reason, id, from)
 	if err != nil {
 		return fmt.Errorf("set alert %d triage: %w", id, err)
@@ -207,19 +219,21 @@ func (s *Store) SetAlertTriage(ctx context.Context, id int64, from string,
 	if tag.RowsAffected() == 1 {
 		return nil
 	}
-	if _, err := s.GetAlert(ctx, id); err != nil {
-		return fmt.Errorf("set alert %d triage: %w", id, err)
+	if err := rowExistsPG(ctx, tx, "alerts", id); err != nil {
+		return fmt.Errorf("set alert %d triage: alert: %w", id, err)
 	}
 	return fmt.Errorf("set alert %d triage: no longer %s: %w", id, from, store.ErrConflict)
 }
 
 // LinkAlerts links alerts to an incident.
 func (s *Store) LinkAlerts(ctx context.Context, incidentID int64, alertIDs []int64) error {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("link alerts: %w", err)
-	}
-	defer tx.Rollback(ctx)
+	return s.atomically(ctx, func(tx *txn) error {
+		return tx.LinkAlerts(ctx, incidentID, alertIDs)
+	})
+}
+
+// LinkAlerts is Store.LinkAlerts in the transaction.
+func (tx *txn) LinkAlerts(ctx context.Context, incidentID int64, alertIDs []int64) error {
 	if err := rowExistsPG(ctx, tx, "incidents", incidentID); err != nil {
 		return fmt.Errorf("link alerts: incident %d: %w", incidentID, err)
 	}
@@ -238,9 +252,6 @@ func (s *Store) LinkAlerts(ctx context.Context, incidentID int64, alertIDs []int
 			return fmt.Errorf("link alerts: %w", err)
 		}
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("link alerts: %w", err)
-	}
 	return nil
 }
 
@@ -256,11 +267,13 @@ func rowExistsPG(ctx context.Context, tx pgx.Tx, table string, id int64) error {
 
 // UnlinkAlert removes the link between an incident and an alert.
 func (s *Store) UnlinkAlert(ctx context.Context, incidentID, alertID int64) error {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("unlink alert: %w", err)
-	}
-	defer tx.Rollback(ctx)
+	return s.atomically(ctx, func(tx *txn) error {
+		return tx.UnlinkAlert(ctx, incidentID, alertID)
+	})
+}
+
+// UnlinkAlert is Store.UnlinkAlert in the transaction.
+func (tx *txn) UnlinkAlert(ctx context.Context, incidentID, alertID int64) error {
 	tag, err := tx.Exec(ctx,
 		`DELETE FROM incident_alerts WHERE incident_id = $1 AND alert_id = $2`, incidentID, alertID)
 	if err := changedOne(tag, err, "unlink alert"); err != nil {
@@ -272,15 +285,23 @@ func (s *Store) UnlinkAlert(ctx context.Context, incidentID, alertID int64) erro
 	if err != nil {
 		return fmt.Errorf("unlink alert: %w", err)
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("unlink alert: %w", err)
-	}
 	return nil
 }
 
 // AlertIncidents returns the incidents an alert is linked to.
 func (s *Store) AlertIncidents(ctx context.Context, alertID int64) ([]int64, error) {
-	rows, err := s.pool.Query(ctx, `SELECT incident_id FROM incident_alerts
+	return alertIncidents(ctx, s.pool, alertID)
+}
+
+// AlertIncidents is Store.AlertIncidents in the transaction: it sees the
+// transaction's links.
+func (tx *txn) AlertIncidents(ctx context.Context, alertID int64) ([]int64, error) {
+	return alertIncidents(ctx, tx, alertID)
+}
+
+// alertIncidents reads the incidents an alert is linked to from db.
+func alertIncidents(ctx context.Context, db rowQuerier, alertID int64) ([]int64, error) {
+	rows, err := db.Query(ctx, `SELECT incident_id FROM incident_alerts
 		WHERE alert_id = $1 ORDER BY incident_id`, alertID)
 	if err != nil {
 		return nil, fmt.Errorf("alert incidents: %w", err)

@@ -19,18 +19,18 @@ import (
 // links the alert to that incident. An unknown event or incident gives
 // store.ErrNotFound.
 func (s *Store) InsertAlert(ctx context.Context, a *detect.Alert) error {
+	return s.atomically(ctx, func(tx *txn) error { return tx.InsertAlert(ctx, a) })
+}
+
+// InsertAlert stores an alert in the transaction (see Store.InsertAlert).
+func (tx *txn) InsertAlert(ctx context.Context, a *detect.Alert) error {
 	if a.Created.IsZero() {
-		a.Created = s.now()
+		a.Created = tx.now()
 	}
 	tags, err := json.Marshal(nonNil(a.Tags))
 	if err != nil {
 		return fmt.Errorf("insert alert: %w", err)
 	}
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("insert alert: %w", err)
-	}
-	defer tx.Rollback()
 
 	var incidentID any
 	if a.IncidentID != 0 {
@@ -62,10 +62,7 @@ func (s *Store) InsertAlert(ctx context.Context, a *detect.Alert) error {
 			return fmt.Errorf("insert alert: %w", err)
 		}
 	}
-	if err := addAlertTenants(ctx, tx, id, a.Tenants); err != nil {
-		return fmt.Errorf("insert alert: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
+	if err := tx.addAlertTenants(ctx, id, a.Tenants); err != nil {
 		return fmt.Errorf("insert alert: %w", err)
 	}
 	a.ID = id
@@ -73,7 +70,7 @@ func (s *Store) InsertAlert(ctx context.Context, a *detect.Alert) error {
 }
 
 // addAlertTenants links tenants to alert id; links that exist are kept.
-func addAlertTenants(ctx context.Context, tx *sql.Tx, id int64, tenants []string) error {
+func (tx *txn) addAlertTenants(ctx context.Context, id int64, tenants []string) error {
 	for _, t := range tenants {
 		_, err := tx.ExecContext(ctx,
 			`INSERT OR IGNORE INTO alert_tenants (alert_id, tenant) VALUES (?, ?)`, id, t)

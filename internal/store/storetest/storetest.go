@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Response", testResponse},
 		{"Users", testUsers},
 		{"Scope", testScope},
+		{"Readiness", testReadiness},
 		{"Ping", testPing},
 		{"Reopen", testReopen},
 	}
