@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -111,51 +110,16 @@ func inventoryImport(ctx context.Context, fs *flag.FlagSet, sf storeFlags, file,
 	return exitOK
 }
 
-// importInventory stores doc over the current inventory and records what
-// it wrote in the audit trail, as done by "system".
+// importInventory stores doc over the current inventory with the audit
+// entries of what it wrote, as done by "system", in one transaction.
 func importInventory(ctx context.Context, st store.Store, doc *scope.Document) (
 	store.ImportResult, error) {
 	rev, err := st.InventoryRevision(ctx)
 	if err != nil {
 		return store.ImportResult{}, err
 	}
-	res, err := store.ImportInventory(ctx, st, doc, rev)
-	if err != nil {
-		return res, err
-	}
-	log := audit.New(st, nil)
-	rec := func(action audit.Action, objType, id, tenant string, details map[string]any) error {
-		raw, err := audit.CanonicalDetails(details)
-		if err == nil {
-			_, err = log.Record(ctx, audit.Entry{Actor: audit.SystemActor, Action: action,
-				ObjectType: objType, ObjectID: id, Tenant: tenant, Details: raw})
-		}
-		return err
-	}
-	err = rec(audit.InventoryImported, "inventory", strconv.FormatInt(res.Revision, 10), "",
-		map[string]any{"entries": res.Entries, "tenants_created": res.TenantsCreated,
-			"tenants_updated": res.TenantsUpdated, "via": "vigil inventory import"})
-	for _, id := range res.TenantsCreated {
-		err = errors.Join(err, rec(audit.TenantCreated, "tenant", id, id,
-			map[string]any{"via": "import"}))
-	}
-	for _, id := range res.TenantsUpdated {
-		err = errors.Join(err, rec(audit.TenantUpdated, "tenant", id, id,
-			map[string]any{"via": "import"}))
-	}
-	for tenant, ids := range res.ContactsAdded {
-		for _, id := range ids {
-			err = errors.Join(err, rec(audit.ContactAdded, "contact",
-				strconv.FormatInt(id, 10), tenant, map[string]any{"via": "import"}))
-		}
-	}
-	for tenant, ids := range res.ContactsUpdated {
-		for _, id := range ids {
-			err = errors.Join(err, rec(audit.ContactUpdated, "contact",
-				strconv.FormatInt(id, 10), tenant, map[string]any{"via": "import"}))
-		}
-	}
-	return res, err
+	return store.ImportInventory(audit.WithActor(ctx, audit.SystemActor), st, doc, rev,
+		"vigil inventory import", audit.New(st, nil))
 }
 
 // inventoryExport writes the stored inventory to stdout.

@@ -67,8 +67,9 @@ func (s *server) loadScope(r *http.Request, id int64) (scopeView, error) {
 
 // putScope answers PUT /api/v1/incidents/{id}/scope: the scope is set,
 // the affected tenants recomputed on the current inventory, and the
-// difference recorded in the incident's actions and the audit trail.
-// If-Match, when sent, must name the current scope revision.
+// difference recorded in the incident's actions and the audit trail, all
+// in one transaction. If-Match, when sent, must name the current scope
+// revision; without it, a lost race is retried on the new revision.
 func (s *server) putScope(w http.ResponseWriter, r *http.Request) {
 	id, ok := pathID(w, r)
 	if !ok {
@@ -84,20 +85,6 @@ func (s *server) putScope(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	rec, err := s.cfg.Store.GetIncidentRecord(r.Context(), id)
-	if err != nil {
-		s.storeError(w, "get incident record", err)
-		return
-	}
-	before, err := s.loadScope(r, id)
-	if err != nil {
-		s.storeError(w, "get incident scope", err)
-		return
-	}
-	if sent && want != before.Scope.Revision {
-		stale(w, want, before.Scope.Revision)
-		return
-	}
 	sc.Normalize()
 	x := s.index(r)
 	if err := sc.Check(x); err != nil {
@@ -106,6 +93,48 @@ func (s *server) putScope(w http.ResponseWriter, r *http.Request) {
 			Field: field, Msg: err.Error()})
 		return
 	}
+	for attempt := 0; ; attempt++ {
+		rec, err := s.cfg.Store.GetIncidentRecord(r.Context(), id)
+		if err != nil {
+			s.storeError(w, "get incident record", err)
+			return
+		}
+		before, err := s.loadScope(r, id)
+		if err != nil {
+			s.storeError(w, "get incident scope", err)
+			return
+		}
+		if sent && want != before.Scope.Revision {
+			stale(w, want, before.Scope.Revision)
+			return
+		}
+		is, err := s.saveScope(r, rec, before, sc, x)
+		var ce *store.ConflictError
+		if errors.As(err, &ce) && attempt < changeRetries {
+			continue // the scope or the record changed meanwhile: look again
+		} else if errors.As(err, &ce) {
+			stale(w, before.Scope.Revision, ce.Current)
+			return
+		} else if err != nil {
+			s.storeError(w, "save incident scope", err)
+			return
+		}
+		v, err := s.loadScope(r, id)
+		if err != nil {
+			s.storeError(w, "get incident scope", err)
+			return
+		}
+		w.Header().Set("ETag", etag(is.Revision))
+		writeJSON(w, http.StatusOK, v)
+		return
+	}
+}
+
+// saveScope resolves sc on x into the revision after before and stores
+// it, its affected tenants, an action in the incident's record rec and
+// the incident.scope_set entry, in one transaction.
+func (s *server) saveScope(r *http.Request, rec *store.IncidentRecord, before scopeView,
+	sc scope.Scope, x *scope.Index) (*store.IncidentScope, error) {
 	var obs []scope.Observation
 	if sc.FromIncident {
 		obs = s.observations(r, rec)
@@ -115,51 +144,25 @@ func (s *server) putScope(w http.ResponseWriter, r *http.Request) {
 	for i, a := range before.Tenants {
 		prev[i] = a.Affected
 	}
-	is := &store.IncidentScope{IncidentID: id, Revision: before.Scope.Revision + 1, Scope: sc,
-		InventoryRevision: res.Revision, Tenants: len(res.Tenants), Unmatched: res.Unmatched,
-		Diff: scope.Compare(prev, res.Tenants), By: audit.ActorFrom(r.Context()),
-		At: s.scopeNow()}
-	err = s.cfg.Store.SaveIncidentScope(r.Context(), is, res.Tenants)
-	var ce *store.ConflictError
-	if errors.As(err, &ce) {
-		stale(w, before.Scope.Revision, ce.Current)
-		return
-	} else if err != nil {
-		s.storeError(w, "save incident scope", err)
-		return
-	}
-	s.noteScope(r, is)
-	v, err := s.loadScope(r, id)
-	if err != nil {
-		s.storeError(w, "get incident scope", err)
-		return
-	}
-	w.Header().Set("ETag", etag(is.Revision))
-	writeJSON(w, http.StatusOK, v)
+	is := &store.IncidentScope{IncidentID: rec.ID, Revision: before.Scope.Revision + 1,
+		Scope: sc, InventoryRevision: res.Revision, Tenants: len(res.Tenants),
+		Unmatched: res.Unmatched, Diff: scope.Compare(prev, res.Tenants),
+		By: audit.ActorFrom(r.Context()), At: s.scopeNow()}
+	rec.Record.Actions = append(rec.Record.Actions, incident.Action{By: is.By, At: is.At,
+		What:   fmt.Sprintf("Scope set (revision %d): %s", is.Revision, is.Scope.Describe()),
+		Result: is.Diff.Summary(is.Tenants)})
+	err := s.audited(r, func(tx store.Tx) error {
+		if err := tx.SaveIncidentScope(r.Context(), is, res.Tenants); err != nil {
+			return err
+		}
+		return tx.UpdateIncidentRecord(r.Context(), rec)
+	}, func() audit.Entry { return scopeEntry(is) })
+	return is, err
 }
 
-// noteScope records a scope change in the incident's actions (its
-// history) and in the audit trail. Both follow the stored change, so a
-// failure is logged, not answered.
-func (s *server) noteScope(r *http.Request, is *store.IncidentScope) {
-	act := incident.Action{By: is.By, At: is.At,
-		What:   fmt.Sprintf("Scope set (revision %d): %s", is.Revision, is.Scope.Describe()),
-		Result: is.Diff.Summary(is.Tenants)}
-	for attempt := 0; attempt <= changeRetries; attempt++ {
-		rec, err := s.cfg.Store.GetIncidentRecord(r.Context(), is.IncidentID)
-		if err == nil {
-			rec.Record.Actions = append(rec.Record.Actions, act)
-			err = s.cfg.Store.UpdateIncidentRecord(r.Context(), rec)
-		}
-		if errors.Is(err, store.ErrConflict) {
-			continue
-		}
-		if err != nil {
-			s.log.Error("record scope change in the incident", "err", err,
-				"incident_id", is.IncidentID)
-		}
-		break
-	}
+// scopeEntry is the incident.scope_set entry of a scope revision; it
+// names at most 100 tenants added and removed (the counts are whole).
+func scopeEntry(is *store.IncidentScope) audit.Entry {
 	names := func(cs []scope.Change) []string {
 		out := make([]string, 0, min(len(cs), 100))
 		for _, c := range cs[:min(len(cs), 100)] {
@@ -167,12 +170,12 @@ func (s *server) noteScope(r *http.Request, is *store.IncidentScope) {
 		}
 		return out
 	}
-	s.recordAfter(r, audit.Entry{Action: audit.IncidentScopeSet, ObjectType: "incident",
+	return audit.Entry{Action: audit.IncidentScopeSet, ObjectType: "incident",
 		ObjectID: strconv.FormatInt(is.IncidentID, 10), Details: auditDetails(map[string]any{
 			"revision": is.Revision, "scope": is.Scope, "tenants": is.Tenants,
 			"inventory_revision": is.InventoryRevision, "added": names(is.Diff.Added),
 			"removed": names(is.Diff.Removed), "added_count": len(is.Diff.Added),
-			"removed_count": len(is.Diff.Removed)})})
+			"removed_count": len(is.Diff.Removed)})}
 }
 
 // observations returns the hosts and addresses of an incident: its host,

@@ -6,10 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"mime"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -187,7 +185,7 @@ func (s *server) importInventory(w http.ResponseWriter, r *http.Request) {
 		stale(w, want, rev)
 		return
 	}
-	res, err := store.ImportInventory(r.Context(), s.cfg.Store, doc, rev)
+	res, err := store.ImportInventory(r.Context(), s.cfg.Store, doc, rev, doc.File, s.audit)
 	var ve *scope.ValidationError
 	var ce *store.ConflictError
 	switch {
@@ -197,11 +195,14 @@ func (s *server) importInventory(w http.ResponseWriter, r *http.Request) {
 	case errors.As(err, &ce):
 		stale(w, rev, ce.Current)
 		return
+	case errors.Is(err, store.ErrDuplicate):
+		writeError(w, http.StatusConflict, "a tenant of the file was created meanwhile: "+
+			"import again")
+		return
 	case err != nil:
 		s.storeError(w, "import inventory", err)
 		return
 	}
-	s.recordImport(r, res, doc.File)
 	s.refreshInventory(r)
 	w.Header().Set("ETag", etag(res.Revision))
 	writeJSON(w, http.StatusOK, res)
@@ -246,43 +247,17 @@ func parseInventoryJSON(data []byte) (*scope.Document, error) {
 		nil
 }
 
-// recordImport records inventory.imported, and the tenants and contacts
-// an import created or changed.
-func (s *server) recordImport(r *http.Request, res store.ImportResult, via string) {
-	s.recordAfter(r, audit.Entry{Action: audit.InventoryImported, ObjectType: "inventory",
-		ObjectID: strconv.FormatInt(res.Revision, 10), Details: auditDetails(map[string]any{
-			"entries": res.Entries, "tenants_created": res.TenantsCreated,
-			"tenants_updated": res.TenantsUpdated, "via": via})})
-	for _, id := range res.TenantsCreated {
-		s.recordAfter(r, audit.Entry{Action: audit.TenantCreated, ObjectType: "tenant",
-			ObjectID: id, Tenant: id, Details: auditDetails(map[string]any{"via": "import"})})
-	}
-	for _, id := range res.TenantsUpdated {
-		s.recordAfter(r, audit.Entry{Action: audit.TenantUpdated, ObjectType: "tenant",
-			ObjectID: id, Tenant: id, Details: auditDetails(map[string]any{"via": "import"})})
-	}
-	for _, l := range []struct {
-		action audit.Action
-		ids    map[string][]int64
-	}{{audit.ContactAdded, res.ContactsAdded}, {audit.ContactUpdated, res.ContactsUpdated}} {
-		for _, tenant := range slices.Sorted(maps.Keys(l.ids)) {
-			for _, id := range l.ids[tenant] {
-				s.recordAfter(r, audit.Entry{Action: l.action, ObjectType: "contact",
-					ObjectID: strconv.FormatInt(id, 10), Tenant: tenant,
-					Details: auditDetails(map[string]any{"via": "import"})})
-			}
+// audited runs write and records the audit entry that entry returns (after
+// the write, so that it can name what the write assigned) in one
+// transaction: the change and its entry are kept together or not at all.
+func (s *server) audited(r *http.Request, write func(tx store.Tx) error,
+	entry func() audit.Entry) error {
+	return s.cfg.Store.Atomically(r.Context(), func(tx store.Tx) error {
+		if err := write(tx); err != nil {
+			return err
 		}
-	}
-}
-
-// recordAfter appends an audit entry for a change that is stored already;
-// a failure is logged for an operator, not answered.
-// TODO: record in the change's transaction, so that no change escapes the
-// trail (#3).
-func (s *server) recordAfter(r *http.Request, e audit.Entry) {
-	if _, err := s.audit.Record(r.Context(), e); err != nil {
-		s.log.Error("record audit entry", "err", err, "action", string(e.Action))
-	}
+		return s.audit.RecordIn(r.Context(), tx, entry())
+	})
 }
 
 // refreshInventory rebuilds the inventory cache after a change.
@@ -469,24 +444,21 @@ func (s *server) changeEntry(w http.ResponseWriter, r *http.Request, ref scope.R
 		writeError(w, http.StatusNotFound, "not found")
 		return
 	}
-	next := applyChange(inv, c)
-	next.Normalize()
-	known, err := store.KnownTenants(r.Context(), s.cfg.Store)
-	if err != nil {
-		s.storeError(w, "list tenants", err)
-		return
-	}
-	if err := scope.Validate(next, func(t string) bool { return known[t] }); err != nil {
-		status := http.StatusUnprocessableEntity
-		if action == audit.InventoryEntryDeleted {
-			status = http.StatusConflict
-		}
-		writeInventoryError(w, status, err)
+	next, ok := s.checkChange(w, r, inv, c, action == audit.InventoryEntryDeleted)
+	if !ok {
 		return
 	}
 	c.Revision = rev
 	c.Put.Normalize()
-	newRev, err := s.cfg.Store.ChangeInventory(r.Context(), c)
+	var newRev int64
+	err = s.audited(r, func(tx store.Tx) error {
+		var err error
+		newRev, err = tx.ChangeInventory(r.Context(), c)
+		return err
+	}, func() audit.Entry {
+		return audit.Entry{Action: action, ObjectType: string(ref.Kind), ObjectID: ref.ID,
+			Details: auditDetails(map[string]any{"revision": newRev, "created": !existed})}
+	})
 	var ce *store.ConflictError
 	if errors.As(err, &ce) {
 		stale(w, rev, ce.Current)
@@ -495,8 +467,6 @@ func (s *server) changeEntry(w http.ResponseWriter, r *http.Request, ref scope.R
 		s.storeError(w, "change inventory", err)
 		return
 	}
-	s.recordAfter(r, audit.Entry{Action: action, ObjectType: string(ref.Kind), ObjectID: ref.ID,
-		Details: auditDetails(map[string]any{"revision": newRev, "created": !existed})})
 	s.refreshInventory(r)
 	w.Header().Set("ETag", etag(newRev))
 	if action == audit.InventoryEntryDeleted {
@@ -509,6 +479,28 @@ func (s *server) changeEntry(w http.ResponseWriter, r *http.Request, ref scope.R
 		status = http.StatusCreated
 	}
 	writeJSON(w, status, e)
+}
+
+// checkChange returns inv with c applied when the result is valid; else it
+// answers 422, or 409 for a deletion, with every problem.
+func (s *server) checkChange(w http.ResponseWriter, r *http.Request, inv *scope.Inventory,
+	c store.InventoryChange, deletion bool) (*scope.Inventory, bool) {
+	next := applyChange(inv, c)
+	next.Normalize()
+	known, err := store.KnownTenants(r.Context(), s.cfg.Store)
+	if err != nil {
+		s.storeError(w, "list tenants", err)
+		return nil, false
+	}
+	if err := scope.Validate(next, func(t string) bool { return known[t] }); err != nil {
+		status := http.StatusUnprocessableEntity
+		if deletion {
+			status = http.StatusConflict
+		}
+		writeInventoryError(w, status, err)
+		return nil, false
+	}
+	return next, true
 }
 
 // applyChange returns inv with c's entries put and deleted.

@@ -29,11 +29,12 @@ const (
 // NewReadiness builds the preparation program's service over a store, as
 // the API uses it when Config.Readiness is nil: triage's vulnerability
 // reports join the findings list, the team directory gives people their
-// teams, reminders go through the notification outbox. rec records the
-// changes in the audit trail.
+// teams, reminders go through the notification outbox. rec records each
+// change in the audit trail, in the change's transaction.
 func NewReadiness(st store.Store, rec readiness.Recorder, log *slog.Logger) (
 	*readiness.Service, error) {
-	return readiness.New(readiness.Config{Store: st, Audit: rec, Logger: log,
+	return readiness.New(readiness.Config{Store: st, Tx: store.View[readiness.Tx]{Store: st},
+		Audit: rec, Logger: log,
 		Vulnerabilities: func(ctx context.Context) ([]readiness.Finding, error) {
 			return vulnerabilityFindings(ctx, st)
 		},

@@ -92,7 +92,12 @@ func (s *server) createTenant(w http.ResponseWriter, r *http.Request) {
 		writeRequestError(w, tenantInvalid(err))
 		return
 	}
-	err := s.cfg.Store.CreateTenant(r.Context(), &t)
+	err := s.audited(r, func(tx store.Tx) error { return tx.CreateTenant(r.Context(), &t) },
+		func() audit.Entry {
+			return audit.Entry{Action: audit.TenantCreated, ObjectType: "tenant",
+				ObjectID: t.ID, Tenant: t.ID, Details: auditDetails(map[string]any{
+					"name": t.Name, "profile": t.Profile, "version": t.Version})}
+		})
 	if errors.Is(err, store.ErrDuplicate) {
 		writeError(w, http.StatusConflict, "tenant "+t.ID+" exists already")
 		return
@@ -100,9 +105,6 @@ func (s *server) createTenant(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, "create tenant", err)
 		return
 	}
-	s.recordAfter(r, audit.Entry{Action: audit.TenantCreated, ObjectType: "tenant",
-		ObjectID: t.ID, Tenant: t.ID, Details: auditDetails(map[string]any{"name": t.Name,
-			"profile": t.Profile, "version": t.Version})})
 	w.Header().Set("ETag", etag(t.Version))
 	writeJSON(w, http.StatusCreated, tenantView{Tenant: t, Contacts: []contactView{}})
 }
@@ -190,7 +192,12 @@ func (s *server) patchTenant(w http.ResponseWriter, r *http.Request) {
 		writeRequestError(w, tenantInvalid(err))
 		return
 	}
-	err := s.cfg.Store.UpdateTenant(r.Context(), t)
+	err := s.audited(r, func(tx store.Tx) error { return tx.UpdateTenant(r.Context(), t) },
+		func() audit.Entry {
+			return audit.Entry{Action: audit.TenantUpdated, ObjectType: "tenant",
+				ObjectID: t.ID, Tenant: t.ID, Details: auditDetails(map[string]any{
+					"fields": fields, "profile": t.Profile, "version": t.Version})}
+		})
 	var ce *store.ConflictError
 	if errors.As(err, &ce) {
 		stale(w, want, ce.Current)
@@ -199,9 +206,6 @@ func (s *server) patchTenant(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, "update tenant", err)
 		return
 	}
-	s.recordAfter(r, audit.Entry{Action: audit.TenantUpdated, ObjectType: "tenant",
-		ObjectID: t.ID, Tenant: t.ID, Details: auditDetails(map[string]any{"fields": fields,
-			"profile": t.Profile, "version": t.Version})})
 	w.Header().Set("ETag", etag(t.Version))
 	writeJSON(w, http.StatusOK, t)
 }
@@ -248,12 +252,16 @@ func (s *server) deleteTenant(w http.ResponseWriter, r *http.Request) {
 			"kept for their record")
 		return
 	}
-	if err := s.cfg.Store.DeleteTenant(r.Context(), t.ID); err != nil {
+	err = s.audited(r, func(tx store.Tx) error { return tx.DeleteTenant(r.Context(), t.ID) },
+		func() audit.Entry {
+			return audit.Entry{Action: audit.TenantDeleted, ObjectType: "tenant",
+				ObjectID: t.ID, Tenant: t.ID, Details: auditDetails(map[string]any{
+					"name": t.Name})}
+		})
+	if err != nil {
 		s.storeError(w, "delete tenant", err)
 		return
 	}
-	s.recordAfter(r, audit.Entry{Action: audit.TenantDeleted, ObjectType: "tenant",
-		ObjectID: t.ID, Tenant: t.ID, Details: auditDetails(map[string]any{"name": t.Name})})
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -342,13 +350,16 @@ func (s *server) addContact(w http.ResponseWriter, r *http.Request) {
 		writeRequestError(w, err)
 		return
 	}
-	if err := s.cfg.Store.AddContact(r.Context(), &c); err != nil {
+	err := s.audited(r, func(tx store.Tx) error { return tx.AddContact(r.Context(), &c) },
+		func() audit.Entry {
+			return audit.Entry{Action: audit.ContactAdded, ObjectType: "contact",
+				ObjectID: strconv.FormatInt(c.ID, 10), Tenant: t.ID,
+				Details: auditDetails(map[string]any{"fields": fields, "channel": c.Channel})}
+		})
+	if err != nil {
 		s.storeError(w, "add contact", err)
 		return
 	}
-	s.recordAfter(r, audit.Entry{Action: audit.ContactAdded, ObjectType: "contact",
-		ObjectID: strconv.FormatInt(c.ID, 10), Tenant: t.ID,
-		Details: auditDetails(map[string]any{"fields": fields, "channel": c.Channel})})
 	w.Header().Set("ETag", etag(c.Version))
 	writeJSON(w, http.StatusCreated, s.contactViews([]scope.Contact{c})[0])
 }
@@ -398,7 +409,12 @@ func (s *server) patchContact(w http.ResponseWriter, r *http.Request) {
 		writeRequestError(w, err)
 		return
 	}
-	err := s.cfg.Store.UpdateContact(r.Context(), c)
+	err := s.audited(r, func(tx store.Tx) error { return tx.UpdateContact(r.Context(), c) },
+		func() audit.Entry {
+			return audit.Entry{Action: audit.ContactUpdated, ObjectType: "contact",
+				ObjectID: strconv.FormatInt(c.ID, 10), Tenant: c.Tenant,
+				Details: auditDetails(map[string]any{"fields": fields, "version": c.Version})}
+		})
 	var ce *store.ConflictError
 	if errors.As(err, &ce) {
 		stale(w, want, ce.Current)
@@ -407,9 +423,6 @@ func (s *server) patchContact(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, "update contact", err)
 		return
 	}
-	s.recordAfter(r, audit.Entry{Action: audit.ContactUpdated, ObjectType: "contact",
-		ObjectID: strconv.FormatInt(c.ID, 10), Tenant: c.Tenant,
-		Details: auditDetails(map[string]any{"fields": fields, "version": c.Version})})
 	w.Header().Set("ETag", etag(c.Version))
 	writeJSON(w, http.StatusOK, s.contactViews([]scope.Contact{*c})[0])
 }
@@ -420,13 +433,17 @@ func (s *server) deleteContact(w http.ResponseWriter, r *http.Request) {
 	if c == nil {
 		return
 	}
-	if err := s.cfg.Store.DeleteContact(r.Context(), c.Tenant, c.ID); err != nil {
+	err := s.audited(r, func(tx store.Tx) error {
+		return tx.DeleteContact(r.Context(), c.Tenant, c.ID)
+	}, func() audit.Entry {
+		return audit.Entry{Action: audit.ContactRemoved, ObjectType: "contact",
+			ObjectID: strconv.FormatInt(c.ID, 10), Tenant: c.Tenant,
+			Details: auditDetails(map[string]any{})}
+	})
+	if err != nil {
 		s.storeError(w, "delete contact", err)
 		return
 	}
-	s.recordAfter(r, audit.Entry{Action: audit.ContactRemoved, ObjectType: "contact",
-		ObjectID: strconv.FormatInt(c.ID, 10), Tenant: c.Tenant,
-		Details: auditDetails(map[string]any{})})
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -8,14 +8,22 @@ import (
 	"github.com/vigilsec/vigil/internal/event"
 )
 
-// ExerciseMarker records that an alert or incident (kind "alert" or
-// "incident") was raised by the events of an exercise. When
-// Config.Alerts implements it, the pipeline marks what exercise events
-// raise, and the notification path leaves marked incidents alone
-// (docs/readiness.md).
+// ExerciseMarker records that an alert or incident (kind MarkAlert or
+// MarkIncident) was raised by the events of an exercise. The pipeline
+// marks what exercise events raise through its Tx, in the transaction
+// that stores the alert or incident; without a Config.Tx, through
+// Config.Alerts when it implements ExerciseMarker. The notification path
+// leaves marked incidents alone (docs/readiness.md).
 type ExerciseMarker interface {
 	MarkExercise(ctx context.Context, kind string, id, exercise int64) error
 }
+
+// The kinds of object an exercise mark names (store.MarkAlert and
+// store.MarkIncident have the same values).
+const (
+	MarkAlert    = "alert"
+	MarkIncident = "incident"
+)
 
 // exercisePath is the field that tags an exercise's events; the API lets
 // only responders post it, for an exercise that is open.
@@ -50,16 +58,12 @@ func ExerciseOf(e *event.Event) int64 {
 	return id
 }
 
-// mark records an exercise mark when the object has an exercise and the
-// store can mark. A failure is logged and counted: the object is stored.
-// TODO: mark in the insert's transaction; a crash in between leaves an
-// exercise's alert unmarked (and its incident able to notify).
-func (p *Pipeline) mark(ctx context.Context, kind string, id, exercise int64) {
-	if exercise == 0 || p.marker == nil {
-		return
+// mark marks the object through tx, in the transaction that stores it,
+// when it has an exercise: an exercise's alert or incident is never kept
+// unmarked (and so able to notify).
+func (p *Pipeline) mark(ctx context.Context, tx Tx, kind string, id, exercise int64) error {
+	if exercise == 0 {
+		return nil
 	}
-	if err := p.marker.MarkExercise(ctx, kind, id, exercise); err != nil {
-		p.m.errors.Inc()
-		p.log.Error("mark exercise", "kind", kind, "id", id, "exercise", exercise, "err", err)
-	}
+	return tx.MarkExercise(ctx, kind, id, exercise)
 }

@@ -109,6 +109,9 @@ func (p *Pipeline) raiseExtra(ctx context.Context, events []*event.Event,
 				if err := tx.InsertAlert(ctx, a); err != nil {
 					return err
 				}
+				if err := p.mark(ctx, tx, MarkAlert, a.ID, a.Exercise); err != nil {
+					return err
+				}
 				return p.record(ctx, tx, a.Created, audit.AlertRaised, "alert", a.ID,
 					map[string]any{"rule_id": a.RuleID, "rule_title": a.RuleTitle,
 						"level": a.Level, "event_ids": a.EventIDs, "incident_id": incidentID,
@@ -120,7 +123,6 @@ func (p *Pipeline) raiseExtra(ctx context.Context, events []*event.Event,
 				return
 			}
 			p.m.alerts.WithLabelValues(levelLabel(r.Level)).Inc()
-			p.mark(ctx, "alert", a.ID, a.Exercise)
 			alerts = append(alerts, a)
 		})
 	}

@@ -40,12 +40,14 @@ type AuditRecorder interface {
 }
 
 // Tx is the part of a store transaction that the pipeline writes through,
-// so that an alert or an incident and the audit entry that records it are
-// stored together or not at all. store.Tx is one.
+// so that an alert or an incident, its tenants, its exercise mark and the
+// audit entry that records it are stored together or not at all. store.Tx
+// is one.
 type Tx interface {
 	AlertWriter
 	AlertGrouper
 	IncidentOpener
+	ExerciseMarker
 	audit.Appender
 }
 
@@ -285,6 +287,9 @@ func (p *Pipeline) raise(ctx context.Context, events []*event.Event, ids []int64
 				if a.Exercise != 0 {
 					details["exercise"] = a.Exercise
 				}
+				if err := p.mark(ctx, tx, MarkAlert, a.ID, a.Exercise); err != nil {
+					return err
+				}
 				return p.record(ctx, tx, a.Created, audit.AlertRaised, "alert", a.ID, details)
 			})
 			if err != nil {
@@ -297,7 +302,6 @@ func (p *Pipeline) raise(ctx context.Context, events []*event.Event, ids []int64
 				continue
 			}
 			p.m.alerts.WithLabelValues(levelLabel(r.Level)).Inc()
-			p.mark(ctx, "alert", a.ID, a.Exercise)
 			alerts = append(alerts, a)
 		}
 	}
@@ -347,6 +351,19 @@ func (d direct) CreateIncident(ctx context.Context, inc *incident.Incident) erro
 	return d.p.incidents.CreateIncident(ctx, inc)
 }
 
+// MarkExercise marks through the Config's Alerts when they can; a failure
+// is logged and counted, and the object, committed already, stays.
+func (d direct) MarkExercise(ctx context.Context, kind string, id, exercise int64) error {
+	if d.p.marker == nil {
+		return nil
+	}
+	if err := d.p.marker.MarkExercise(ctx, kind, id, exercise); err != nil {
+		d.p.m.errors.Inc()
+		d.p.log.Error("mark exercise", "kind", kind, "id", id, "exercise", exercise, "err", err)
+	}
+	return nil
+}
+
 func (direct) AppendAudit(context.Context, *audit.Entry) error {
 	return errors.New("detect: no transaction to append an audit entry in")
 }
@@ -387,31 +404,36 @@ func (p *Pipeline) open(ctx context.Context, alerts []*Alert) []*incident.Incide
 
 	var opened []*incident.Incident
 	for _, g := range order {
-		err := p.atomically(ctx, func(tx Tx) error {
-			if err := tx.CreateIncident(ctx, g.inc); err != nil {
-				return err
-			}
-			details := map[string]any{"number": g.inc.Number, "title": g.inc.Title,
-				"severity": g.inc.Severity, "alert_ids": g.inc.AlertIDs}
-			if g.inc.Exercise != 0 {
-				details["exercise"] = g.inc.Exercise
-			}
-			return p.record(ctx, tx, g.inc.Opened, audit.IncidentOpened, "incident", g.inc.ID,
-				details)
-		})
+		err := p.atomically(ctx, func(tx Tx) error { return p.openIn(ctx, tx, g.inc) })
 		if err != nil {
 			p.m.errors.Inc()
 			p.log.Error("open incident", "rule_id", g.alerts[0].RuleID, "err", err)
 			continue
 		}
 		p.m.incidents.Inc()
-		p.mark(ctx, "incident", g.inc.ID, g.inc.Exercise)
 		for _, a := range g.alerts {
 			a.IncidentID = g.inc.ID
 		}
 		opened = append(opened, g.inc)
 	}
 	return opened
+}
+
+// openIn stores inc through tx with its exercise mark and its
+// incident.opened entry.
+func (p *Pipeline) openIn(ctx context.Context, tx Tx, inc *incident.Incident) error {
+	if err := tx.CreateIncident(ctx, inc); err != nil {
+		return err
+	}
+	if err := p.mark(ctx, tx, MarkIncident, inc.ID, inc.Exercise); err != nil {
+		return err
+	}
+	details := map[string]any{"number": inc.Number, "title": inc.Title,
+		"severity": inc.Severity, "alert_ids": inc.AlertIDs}
+	if inc.Exercise != 0 {
+		details["exercise"] = inc.Exercise
+	}
+	return p.record(ctx, tx, inc.Opened, audit.IncidentOpened, "incident", inc.ID, details)
 }
 
 // record appends an audit entry for an object stored through tx, when an

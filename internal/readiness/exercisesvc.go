@@ -18,12 +18,14 @@ func (s *Service) CreateExercise(ctx context.Context, e *Exercise) error {
 	}
 	now := s.cfg.Now().UTC()
 	e.Created, e.Updated, e.CreatedBy = now, now, audit.ActorFrom(ctx)
-	if err := s.cfg.Store.CreateExercise(ctx, e); err != nil {
-		return fmt.Errorf("create exercise: %w", err)
-	}
-	return s.record(ctx, audit.ExerciseCreated, "exercise", strconv.FormatInt(e.ID, 10),
-		map[string]any{"name": e.Name, "kind": e.Kind, "status": e.Status, "scope": e.Scope,
-			"scenario": e.Scenario, "participants": len(e.Participants)})
+	return s.atomically(ctx, func(tx Tx) error {
+		if err := tx.CreateExercise(ctx, e); err != nil {
+			return fmt.Errorf("create exercise: %w", err)
+		}
+		return s.record(ctx, tx, audit.ExerciseCreated, "exercise", strconv.FormatInt(e.ID, 10),
+			map[string]any{"name": e.Name, "kind": e.Kind, "status": e.Status,
+				"scope": e.Scope, "scenario": e.Scenario, "participants": len(e.Participants)})
+	})
 }
 
 // Exercise returns one exercise.
@@ -108,11 +110,17 @@ func (s *Service) UpdateExercise(ctx context.Context, id int64, p ExercisePatch)
 		return e, nil
 	}
 	e.Updated = s.cfg.Now().UTC()
-	if err := s.cfg.Store.UpdateExercise(ctx, e); err != nil {
-		return nil, fmt.Errorf("update exercise %d: %w", id, err)
+	err = s.atomically(ctx, func(tx Tx) error {
+		if err := tx.UpdateExercise(ctx, e); err != nil {
+			return fmt.Errorf("update exercise %d: %w", id, err)
+		}
+		return s.record(ctx, tx, audit.ExerciseUpdated, "exercise", strconv.FormatInt(id, 10),
+			details)
+	})
+	if err != nil {
+		return nil, err
 	}
-	return e, s.record(ctx, audit.ExerciseUpdated, "exercise", strconv.FormatInt(id, 10),
-		details)
+	return e, nil
 }
 
 // exerciseChanges lists the fields that differ, from and to.
@@ -161,37 +169,43 @@ func (s *Service) RecordRun(ctx context.Context, id int64, run Run) (*Exercise, 
 		}
 		r := run
 		r.ID, r.RecordedBy, r.Recorded = len(e.Runs)+1, audit.ActorFrom(ctx), s.cfg.Now().UTC()
-		e.Runs = append(e.Runs, r)
-		e.Updated = r.Recorded
+		missed, err := s.missedFindings(ctx, e, &r)
+		if err != nil {
+			return nil, err
+		}
 		tried := e.Version
-		if err := s.cfg.Store.UpdateExercise(ctx, e); err != nil {
+		err = s.atomically(ctx, func(tx Tx) error {
+			ids, err := s.storeFindings(ctx, tx, missed)
+			if err != nil {
+				return fmt.Errorf("record missed detections: %w", err)
+			}
+			r.FindingIDs = ids
+			e.Runs = append(e.Runs, r)
+			e.Updated = r.Recorded
+			if err := tx.UpdateExercise(ctx, e); err != nil {
+				return fmt.Errorf("record run of exercise %d: %w", id, err)
+			}
+			return s.record(ctx, tx, audit.ExerciseRunRecorded, "exercise",
+				strconv.FormatInt(id, 10), map[string]any{"run": r.ID, "scenario": r.Scenario,
+					"expected": r.Summary.Expected, "detected": r.Summary.Detected,
+					"missed": r.Summary.Missed, "mean_ttd_ms": r.Summary.MeanTTDMillis,
+					"findings": r.FindingIDs})
+		})
+		if err != nil {
 			// A lost race (someone saved the exercise meanwhile) is retried.
 			if now, gerr := s.Exercise(ctx, id); gerr == nil && now.Version != tried &&
 				attempt < 3 {
 				continue
 			}
-			return nil, fmt.Errorf("record run of exercise %d: %w", id, err)
-		}
-		ids, err := s.missedFindings(ctx, e, &e.Runs[len(e.Runs)-1])
-		if err != nil {
 			return nil, err
 		}
-		e.Runs[len(e.Runs)-1].FindingIDs = ids
-		if len(ids) > 0 {
-			if err := s.cfg.Store.UpdateExercise(ctx, e); err != nil {
-				return nil, fmt.Errorf("record run of exercise %d: %w", id, err)
-			}
-		}
-		return e, s.record(ctx, audit.ExerciseRunRecorded, "exercise",
-			strconv.FormatInt(id, 10), map[string]any{"run": r.ID, "scenario": r.Scenario,
-				"expected": r.Summary.Expected, "detected": r.Summary.Detected,
-				"missed": r.Summary.Missed, "mean_ttd_ms": r.Summary.MeanTTDMillis,
-				"findings": ids})
+		return e, nil
 	}
 }
 
-// missedFindings records a finding for each missed detection of run.
-func (s *Service) missedFindings(ctx context.Context, e *Exercise, run *Run) ([]int64, error) {
+// missedFindings prepares a finding for each missed detection of run.
+func (s *Service) missedFindings(ctx context.Context, e *Exercise, run *Run) ([]Finding,
+	error) {
 	pol, err := s.Policy(ctx)
 	if err != nil {
 		return nil, err
@@ -214,17 +228,23 @@ func (s *Service) missedFindings(ctx context.Context, e *Exercise, run *Run) ([]
 		s.prepare(ctx, pol, &f, now)
 		fs = append(fs, f)
 	}
+	return fs, nil
+}
+
+// storeFindings stores fs in tx, each with its finding.created entry, and
+// returns their IDs (empty, not nil, for none).
+func (s *Service) storeFindings(ctx context.Context, tx Tx, fs []Finding) ([]int64, error) {
 	if len(fs) == 0 {
 		return []int64{}, nil
 	}
-	if err := s.cfg.Store.CreateFindings(ctx, fs); err != nil {
-		return nil, fmt.Errorf("record missed detections: %w", err)
+	if err := tx.CreateFindings(ctx, fs); err != nil {
+		return nil, err
 	}
 	ids := make([]int64, len(fs))
 	for i := range fs {
 		ids[i] = fs[i].ID
-		err := s.record(ctx, audit.FindingCreated, "finding", strconv.FormatInt(fs[i].ID, 10),
-			findingDetails(&fs[i]))
+		err := s.record(ctx, tx, audit.FindingCreated, "finding",
+			strconv.FormatInt(fs[i].ID, 10), findingDetails(&fs[i]))
 		if err != nil {
 			return nil, err
 		}

@@ -59,14 +59,18 @@ func (s *Service) CreateFinding(ctx context.Context, in FindingInput) (*Finding,
 	}
 	s.prepare(ctx, pol, &f, s.cfg.Now())
 	fs := []Finding{f}
-	if err := s.cfg.Store.CreateFindings(ctx, fs); err != nil {
-		return nil, fmt.Errorf("create finding: %w", err)
+	err = s.atomically(ctx, func(tx Tx) error {
+		if _, err := s.storeFindings(ctx, tx, fs); err != nil {
+			return fmt.Errorf("create finding: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	f = fs[0]
-	err = s.record(ctx, audit.FindingCreated, "finding", strconv.FormatInt(f.ID, 10),
-		findingDetails(&f))
 	f.Overdue = f.Tracking.Overdue(s.cfg.Now())
-	return &f, err
+	return &f, nil
 }
 
 // checkExercise checks that a linked exercise exists.
@@ -127,19 +131,27 @@ func (s *Service) ImportFindings(ctx context.Context, format string, source Sour
 	if len(fresh) == 0 {
 		return res, nil
 	}
-	if err := s.cfg.Store.CreateFindings(ctx, fresh); err != nil {
-		return nil, fmt.Errorf("import findings: %w", err)
+	ids := make([]int64, len(fresh))
+	err = s.atomically(ctx, func(tx Tx) error {
+		if err := tx.CreateFindings(ctx, fresh); err != nil {
+			return fmt.Errorf("import findings: %w", err)
+		}
+		for i := range fresh {
+			ids[i] = fresh[i].ID
+		}
+		return s.record(ctx, tx, audit.FindingsImported, "finding",
+			strconv.FormatInt(ids[0], 10), map[string]any{"format": format, "ids": ids,
+				"skipped": res.Skipped, "count": len(fresh)})
+	})
+	if err != nil {
+		return nil, err
 	}
 	now := s.cfg.Now()
-	ids := make([]int64, len(fresh))
 	for i := range fresh {
-		ids[i] = fresh[i].ID
 		fresh[i].Overdue = fresh[i].Tracking.Overdue(now)
 	}
 	res.Created = fresh
-	return res, s.record(ctx, audit.FindingsImported, "finding", strconv.FormatInt(ids[0], 10),
-		map[string]any{"format": format, "ids": ids, "skipped": res.Skipped,
-			"count": len(fresh)})
+	return res, nil
 }
 
 // freshFindings prepares the imported findings that are new: a record
@@ -292,15 +304,21 @@ func (s *Service) UpdateFinding(ctx context.Context, id int64, patch FindingPatc
 		return f, err
 	}
 	f.Updated = now.UTC()
-	if err := s.cfg.Store.UpdateFinding(ctx, f); err != nil {
-		return nil, fmt.Errorf("update finding %d: %w", id, err)
-	}
-	f.Overdue = f.Tracking.Overdue(now)
 	action := audit.FindingUpdated
 	if _, ok := details["state"]; ok {
 		action = audit.FindingStateChanged
 	}
-	return f, s.record(ctx, action, "finding", strconv.FormatInt(id, 10), details)
+	err = s.atomically(ctx, func(tx Tx) error {
+		if err := tx.UpdateFinding(ctx, f); err != nil {
+			return fmt.Errorf("update finding %d: %w", id, err)
+		}
+		return s.record(ctx, tx, action, "finding", strconv.FormatInt(id, 10), details)
+	})
+	if err != nil {
+		return nil, err
+	}
+	f.Overdue = f.Tracking.Overdue(now)
+	return f, nil
 }
 
 // staleError is a patch based on an old version; errors.Is(err,

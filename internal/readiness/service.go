@@ -12,48 +12,61 @@ import (
 	"github.com/vigilsec/vigil/internal/audit"
 )
 
-// Store is what the Service needs of the store (internal/store.Readiness
+// Store is what the Service reads of the store (internal/store.Readiness
 // has it). Objects are kept whole; Version counts their stored versions.
-// Unknown keys give the store's not-found error, a stale Version its
-// conflict error, a taken key its duplicate error (the API maps them).
+// Unknown keys give the store's not-found error. The Service writes
+// through a Tx only.
 type Store interface {
 	// GetReadinessPolicy returns the stored policy, or nil and no error
 	// when none was stored yet.
 	GetReadinessPolicy(ctx context.Context) (*Policy, error)
+	GetPerson(ctx context.Context, name string) (*Person, error)
+	// ListPeople returns everyone, by name.
+	ListPeople(ctx context.Context) ([]Person, error)
+	// ListCompletions returns the completions of person (everyone's when
+	// empty), by ID.
+	ListCompletions(ctx context.Context, person string) ([]Completion, error)
+	GetFinding(ctx context.Context, id int64) (*Finding, error)
+	// ListFindings returns the findings that f selects, by ID.
+	ListFindings(ctx context.Context, f FindingFilter) ([]Finding, error)
+	GetExercise(ctx context.Context, id int64) (*Exercise, error)
+	// ListExercises returns every exercise, newest first.
+	ListExercises(ctx context.Context) ([]Exercise, error)
+}
+
+// Tx is the part of a store transaction that the Service writes through,
+// so that a change and the audit entries that record it are stored
+// together or not at all (docs/audit.md). store.Tx is one. A stale
+// Version gives the store's conflict error, a taken key its duplicate
+// error (the API maps them). The IDs and versions a method sets are those
+// of the transaction.
+type Tx interface {
 	// PutReadinessPolicy stores p when the stored version is p.Version (0
 	// when none is stored), then sets p.Version (one more) and p.Updated.
 	PutReadinessPolicy(ctx context.Context, p *Policy) error
-
 	// PutPerson creates p when p.Version is 0 (a taken name is a
 	// duplicate), else replaces the stored person at that version; it sets
 	// p.Version and p.Updated.
 	PutPerson(ctx context.Context, p *Person) error
-	GetPerson(ctx context.Context, name string) (*Person, error)
-	// ListPeople returns everyone, by name.
-	ListPeople(ctx context.Context) ([]Person, error)
 	// AddCompletion stores c, setting c.ID; completions are never changed.
 	AddCompletion(ctx context.Context, c *Completion) error
-	// ListCompletions returns the completions of person (everyone's when
-	// empty), by ID.
-	ListCompletions(ctx context.Context, person string) ([]Completion, error)
-
-	// CreateFindings stores fs in one transaction, setting each ID and
-	// Version (1). A Source and Ref (when Ref is set) that are taken make
-	// it a duplicate and store nothing.
+	// CreateFindings stores fs, setting each ID and Version (1). A Source
+	// and Ref (when Ref is set) that are taken make it a duplicate.
 	CreateFindings(ctx context.Context, fs []Finding) error
-	GetFinding(ctx context.Context, id int64) (*Finding, error)
-	// ListFindings returns the findings that f selects, by ID.
-	ListFindings(ctx context.Context, f FindingFilter) ([]Finding, error)
 	// UpdateFinding saves f at f.Version, then sets f.Version.
 	UpdateFinding(ctx context.Context, f *Finding) error
-
 	// CreateExercise stores e, setting e.ID and e.Version (1).
 	CreateExercise(ctx context.Context, e *Exercise) error
-	GetExercise(ctx context.Context, id int64) (*Exercise, error)
-	// ListExercises returns every exercise, newest first.
-	ListExercises(ctx context.Context) ([]Exercise, error)
 	// UpdateExercise saves e at e.Version, then sets e.Version.
 	UpdateExercise(ctx context.Context, e *Exercise) error
+	audit.Appender
+}
+
+// Transactor runs fn in one store transaction, committing what fn wrote
+// when it returns nil and nothing otherwise. store.View[readiness.Tx]
+// adapts a store.Store.
+type Transactor interface {
+	Atomically(ctx context.Context, fn func(tx Tx) error) error
 }
 
 // FindingFilter selects findings; zero fields select everything.
@@ -65,9 +78,10 @@ type FindingFilter struct {
 	ExerciseID int64
 }
 
-// Recorder appends entries to the audit trail; *audit.Log is one.
+// Recorder records entries in the audit trail through an Appender: the
+// store transaction of the change. *audit.Log is one.
 type Recorder interface {
-	Record(ctx context.Context, e audit.Entry) (audit.Entry, error)
+	RecordIn(ctx context.Context, app audit.Appender, e audit.Entry) error
 }
 
 // Notifier queues a reminder to a person: by key once (a second reminder
@@ -86,10 +100,13 @@ var (
 	ErrClosed = errors.New("exercise is completed or cancelled")
 )
 
-// Config configures a Service. Store and Audit are required.
+// Config configures a Service. Store, Tx and Audit are required.
 type Config struct {
 	Store Store
-	// Audit records every change. Required.
+	// Tx writes each change with its audit entries in one transaction.
+	// Required.
+	Tx Transactor
+	// Audit records every change, in the change's transaction. Required.
 	Audit Recorder
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
@@ -115,8 +132,8 @@ type Service struct {
 
 // New checks cfg and applies its defaults.
 func New(cfg Config) (*Service, error) {
-	if cfg.Store == nil || cfg.Audit == nil {
-		return nil, errors.New("readiness: Config.Store and Audit are required")
+	if cfg.Store == nil || cfg.Tx == nil || cfg.Audit == nil {
+		return nil, errors.New("readiness: Config.Store, Tx and Audit are required")
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -127,15 +144,19 @@ func New(cfg Config) (*Service, error) {
 	return &Service{cfg: cfg, log: cfg.Logger}, nil
 }
 
-// record appends an audit entry. The change is stored already, so a
-// failure is returned for the caller to answer 500 with, not undone.
-// TODO: record in the store's transaction once the store offers it, so
-// that a crash between the two cannot leave a change without its entry.
-func (s *Service) record(ctx context.Context, action audit.Action, objType, objID string,
-	details map[string]any) error {
+// atomically runs fn in one store transaction: what fn writes and the
+// audit entries it records are kept together or not at all.
+func (s *Service) atomically(ctx context.Context, fn func(tx Tx) error) error {
+	return s.cfg.Tx.Atomically(ctx, fn)
+}
+
+// record records an audit entry in tx, the transaction of the change it
+// records; an error rolls the change back.
+func (s *Service) record(ctx context.Context, tx Tx, action audit.Action, objType,
+	objID string, details map[string]any) error {
 	raw, err := audit.CanonicalDetails(details)
 	if err == nil {
-		_, err = s.cfg.Audit.Record(ctx, audit.Entry{Action: action, ObjectType: objType,
+		err = s.cfg.Audit.RecordIn(ctx, tx, audit.Entry{Action: action, ObjectType: objType,
 			ObjectID: objID, Details: raw})
 	}
 	if err != nil {
@@ -164,13 +185,20 @@ func (s *Service) SetPolicy(ctx context.Context, p *Policy, version int64) (*Pol
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	p.Version, p.UpdatedBy = version, audit.ActorFrom(ctx)
-	if err := s.cfg.Store.PutReadinessPolicy(ctx, p); err != nil {
-		return nil, fmt.Errorf("set readiness policy: %w", err)
+	err := s.atomically(ctx, func(tx Tx) error {
+		if err := tx.PutReadinessPolicy(ctx, p); err != nil {
+			return fmt.Errorf("set readiness policy: %w", err)
+		}
+		return s.record(ctx, tx, audit.ReadinessPolicySet, "readiness_policy", "1",
+			map[string]any{"version": p.Version, "courses": len(p.Courses),
+				"roles": len(p.Roles), "onboarding_days": p.OnboardingDays,
+				"refresher_months": p.RefresherMonths, "finding_deadlines": p.FindingDeadlines,
+				"background_checks": len(p.BackgroundChecks)})
+	})
+	if err != nil {
+		return nil, err
 	}
-	return p, s.record(ctx, audit.ReadinessPolicySet, "readiness_policy", "1", map[string]any{
-		"version": p.Version, "courses": len(p.Courses), "roles": len(p.Roles),
-		"onboarding_days": p.OnboardingDays, "refresher_months": p.RefresherMonths,
-		"background_checks": len(p.BackgroundChecks), "finding_deadlines": p.FindingDeadlines})
+	return p, nil
 }
 
 // PutPerson creates (version 0) or replaces a person's training record.
@@ -179,16 +207,19 @@ func (s *Service) PutPerson(ctx context.Context, p *Person, version int64) error
 		return err
 	}
 	p.Version, p.UpdatedBy = version, audit.ActorFrom(ctx)
-	if err := s.cfg.Store.PutPerson(ctx, p); err != nil {
-		return fmt.Errorf("put person %s: %w", p.Name, err)
-	}
 	checks := make([]map[string]any, len(p.Checks))
 	for i, c := range p.Checks {
 		checks[i] = map[string]any{"date": c.Date, "status": c.Status, "reference": c.Reference}
 	}
-	return s.record(ctx, audit.TrainingPersonSet, "training_person", p.Name, map[string]any{
-		"created": version == 0, "version": p.Version, "roles": p.Roles, "teams": p.Teams,
-		"joined": p.Joined, "environments": p.Environments, "background_checks": checks})
+	return s.atomically(ctx, func(tx Tx) error {
+		if err := tx.PutPerson(ctx, p); err != nil {
+			return fmt.Errorf("put person %s: %w", p.Name, err)
+		}
+		return s.record(ctx, tx, audit.TrainingPersonSet, "training_person", p.Name,
+			map[string]any{"created": version == 0, "version": p.Version, "roles": p.Roles,
+				"teams": p.Teams, "joined": p.Joined, "environments": p.Environments,
+				"background_checks": checks})
+	})
 }
 
 // Person returns one training record.
@@ -234,12 +265,14 @@ func (s *Service) RecordCompletion(ctx context.Context, c *Completion) error {
 		return err
 	}
 	c.RecordedBy, c.Recorded = audit.ActorFrom(ctx), now.UTC()
-	if err := s.cfg.Store.AddCompletion(ctx, c); err != nil {
-		return fmt.Errorf("record completion: %w", err)
-	}
-	return s.record(ctx, audit.TrainingCompleted, "training_person", c.Person, map[string]any{
-		"completion": c.ID, "course": c.Course, "completed": c.Completed,
-		"evidence": c.Evidence})
+	return s.atomically(ctx, func(tx Tx) error {
+		if err := tx.AddCompletion(ctx, c); err != nil {
+			return fmt.Errorf("record completion: %w", err)
+		}
+		return s.record(ctx, tx, audit.TrainingCompleted, "training_person", c.Person,
+			map[string]any{"completion": c.ID, "course": c.Course, "completed": c.Completed,
+				"evidence": c.Evidence})
+	})
 }
 
 // Completions returns the completions of person (everyone's when empty).

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 
+	"github.com/vigilsec/vigil/internal/detect"
 	"github.com/vigilsec/vigil/internal/readiness"
 )
 
@@ -15,7 +16,16 @@ import (
 // stale version gives a *ConflictError, an unknown key ErrNotFound.
 // Completions, findings, exercises and marks are never deleted.
 type Readiness interface {
-	readiness.Store
+	readiness.Store // the reads
+
+	// The writes of readiness.Tx, each in a transaction of its own.
+	PutReadinessPolicy(ctx context.Context, p *readiness.Policy) error
+	PutPerson(ctx context.Context, p *readiness.Person) error
+	AddCompletion(ctx context.Context, c *readiness.Completion) error
+	CreateFindings(ctx context.Context, fs []readiness.Finding) error
+	UpdateFinding(ctx context.Context, f *readiness.Finding) error
+	CreateExercise(ctx context.Context, e *readiness.Exercise) error
+	UpdateExercise(ctx context.Context, e *readiness.Exercise) error
 
 	// MarkExercise records that the alert or incident (kind "alert" or
 	// "incident") id was raised by events of exercise; marking it again
@@ -31,6 +41,6 @@ type Readiness interface {
 
 // The kinds of object an exercise mark names.
 const (
-	MarkAlert    = "alert"
-	MarkIncident = "incident"
+	MarkAlert    = detect.MarkAlert
+	MarkIncident = detect.MarkIncident
 )

@@ -12,6 +12,8 @@ import (
 	"github.com/vigilsec/vigil/internal/incident"
 	"github.com/vigilsec/vigil/internal/notify"
 	"github.com/vigilsec/vigil/internal/plan"
+	"github.com/vigilsec/vigil/internal/readiness"
+	"github.com/vigilsec/vigil/internal/scope"
 	"github.com/vigilsec/vigil/internal/team"
 )
 
@@ -102,11 +104,31 @@ type Tx interface {
 		error)
 	CreateWebhook(ctx context.Context, h *notify.Webhook) error
 	DeleteWebhook(ctx context.Context, id int64) error
+
+	// Inventory, tenants, contacts and incident scopes (scope.go).
+	ChangeInventory(ctx context.Context, c InventoryChange) (int64, error)
+	CreateTenant(ctx context.Context, t *scope.Tenant) error
+	UpdateTenant(ctx context.Context, t *scope.Tenant) error
+	DeleteTenant(ctx context.Context, id string) error
+	AddContact(ctx context.Context, c *scope.Contact) error
+	UpdateContact(ctx context.Context, c *scope.Contact) error
+	DeleteContact(ctx context.Context, tenant string, id int64) error
+	SaveIncidentScope(ctx context.Context, s *IncidentScope, affected []scope.Affected) error
+
+	// The preparation program and exercise marks (readiness.go).
+	PutReadinessPolicy(ctx context.Context, p *readiness.Policy) error
+	PutPerson(ctx context.Context, p *readiness.Person) error
+	AddCompletion(ctx context.Context, c *readiness.Completion) error
+	CreateFindings(ctx context.Context, fs []readiness.Finding) error
+	UpdateFinding(ctx context.Context, f *readiness.Finding) error
+	CreateExercise(ctx context.Context, e *readiness.Exercise) error
+	UpdateExercise(ctx context.Context, e *readiness.Exercise) error
+	MarkExercise(ctx context.Context, kind string, id, exercise int64) error
 }
 
 // View adapts a Store to a domain package that cannot import this one and
 // so declares its own view T of a transaction (detect.Tx, evidence.Tx,
-// notify.Tx): its Atomically hands fn the store's Tx as a T. T must be an
+// notify.Tx, readiness.Tx): its Atomically hands fn the store's Tx as a T. T must be an
 // interface that Tx implements; the assertions below check the known ones
 // at compile time, and any other T that Tx lacks gives an error.
 type View[T any] struct{ Store }
@@ -116,6 +138,8 @@ var (
 	_ detect.Tx   = Tx(nil)
 	_ evidence.Tx = Tx(nil)
 	_ notify.Tx   = Tx(nil)
+
+	_ readiness.Tx = Tx(nil)
 )
 
 // Atomically runs fn in one transaction of the Store (see

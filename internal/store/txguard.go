@@ -10,6 +10,8 @@ import (
 	"github.com/vigilsec/vigil/internal/incident"
 	"github.com/vigilsec/vigil/internal/notify"
 	"github.com/vigilsec/vigil/internal/plan"
+	"github.com/vigilsec/vigil/internal/readiness"
+	"github.com/vigilsec/vigil/internal/scope"
 	"github.com/vigilsec/vigil/internal/team"
 )
 
@@ -185,4 +187,70 @@ func (g *guard) CreateWebhook(ctx context.Context, h *notify.Webhook) error {
 
 func (g *guard) DeleteWebhook(ctx context.Context, id int64) error {
 	return g.check(g.tx.DeleteWebhook(ctx, id))
+}
+
+func (g *guard) ChangeInventory(ctx context.Context, c InventoryChange) (int64, error) {
+	rev, err := g.tx.ChangeInventory(ctx, c)
+	return rev, g.check(err)
+}
+
+func (g *guard) CreateTenant(ctx context.Context, t *scope.Tenant) error {
+	return g.check(g.tx.CreateTenant(ctx, t))
+}
+
+func (g *guard) UpdateTenant(ctx context.Context, t *scope.Tenant) error {
+	return g.check(g.tx.UpdateTenant(ctx, t))
+}
+
+func (g *guard) DeleteTenant(ctx context.Context, id string) error {
+	return g.check(g.tx.DeleteTenant(ctx, id))
+}
+
+func (g *guard) AddContact(ctx context.Context, c *scope.Contact) error {
+	return g.check(g.tx.AddContact(ctx, c))
+}
+
+func (g *guard) UpdateContact(ctx context.Context, c *scope.Contact) error {
+	return g.check(g.tx.UpdateContact(ctx, c))
+}
+
+func (g *guard) DeleteContact(ctx context.Context, tenant string, id int64) error {
+	return g.check(g.tx.DeleteContact(ctx, tenant, id))
+}
+
+func (g *guard) SaveIncidentScope(ctx context.Context, s *IncidentScope,
+	affected []scope.Affected) error {
+	return g.check(g.tx.SaveIncidentScope(ctx, s, affected))
+}
+
+func (g *guard) PutReadinessPolicy(ctx context.Context, p *readiness.Policy) error {
+	return g.check(g.tx.PutReadinessPolicy(ctx, p))
+}
+
+func (g *guard) PutPerson(ctx context.Context, p *readiness.Person) error {
+	return g.check(g.tx.PutPerson(ctx, p))
+}
+
+func (g *guard) AddCompletion(ctx context.Context, c *readiness.Completion) error {
+	return g.check(g.tx.AddCompletion(ctx, c))
+}
+
+func (g *guard) CreateFindings(ctx context.Context, fs []readiness.Finding) error {
+	return g.check(g.tx.CreateFindings(ctx, fs))
+}
+
+func (g *guard) UpdateFinding(ctx context.Context, f *readiness.Finding) error {
+	return g.check(g.tx.UpdateFinding(ctx, f))
+}
+
+func (g *guard) CreateExercise(ctx context.Context, e *readiness.Exercise) error {
+	return g.check(g.tx.CreateExercise(ctx, e))
+}
+
+func (g *guard) UpdateExercise(ctx context.Context, e *readiness.Exercise) error {
+	return g.check(g.tx.UpdateExercise(ctx, e))
+}
+
+func (g *guard) MarkExercise(ctx context.Context, kind string, id, exercise int64) error {
+	return g.check(g.tx.MarkExercise(ctx, kind, id, exercise))
 }

@@ -14,27 +14,30 @@ import (
 )
 
 // SaveIncidentScope stores a new revision of an incident's scope and its
-// affected tenants.
+// affected tenants, in a transaction of its own.
 func (s *Store) SaveIncidentScope(ctx context.Context, sc *store.IncidentScope,
 	affected []scope.Affected) error {
-	if err := s.saveIncidentScope(ctx, sc, affected); err != nil {
+	return s.atomically(ctx, func(tx *txn) error {
+		return tx.SaveIncidentScope(ctx, sc, affected)
+	})
+}
+
+// SaveIncidentScope is Store.SaveIncidentScope in the transaction.
+func (tx *txn) SaveIncidentScope(ctx context.Context, sc *store.IncidentScope,
+	affected []scope.Affected) error {
+	if err := tx.saveIncidentScope(ctx, sc, affected); err != nil {
 		return fmt.Errorf("save scope of incident %d: %w", sc.IncidentID, err)
 	}
 	return nil
 }
 
-func (s *Store) saveIncidentScope(ctx context.Context, sc *store.IncidentScope,
+func (tx *txn) saveIncidentScope(ctx context.Context, sc *store.IncidentScope,
 	affected []scope.Affected) error {
 	sc.At = sc.At.UTC().Truncate(time.Microsecond)
 	doc, err := json.Marshal(sc)
 	if err != nil {
 		return err
 	}
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback(ctx)
 	// Lock the incident so that two scope changes of one incident queue up.
 	var one int
 	err = tx.QueryRow(ctx, `SELECT 1 FROM incidents WHERE id = $1 FOR UPDATE`, sc.IncidentID).
@@ -62,32 +65,36 @@ func (s *Store) saveIncidentScope(ctx context.Context, sc *store.IncidentScope,
 	if err != nil {
 		return err
 	}
-	rows := store.MergeAffected(before, affected, sc.Revision, sc.At)
+	return tx.putAffected(ctx, sc.IncidentID, store.MergeAffected(before, affected,
+		sc.Revision, sc.At))
+}
+
+// putAffected replaces an incident's affected tenants with rows.
+func (tx *txn) putAffected(ctx context.Context, incidentID int64,
+	rows []store.AffectedTenant) error {
 	if _, err := tx.Exec(ctx, `DELETE FROM incident_tenants WHERE incident_id = $1`,
-		sc.IncidentID); err != nil {
+		incidentID); err != nil {
 		return err
 	}
-	if len(rows) > 0 {
-		tenants, revs := make([]string, len(rows)), make([]int64, len(rows))
-		since, docs := make([]time.Time, len(rows)), make([]string, len(rows))
-		for i, r := range rows {
-			b, err := json.Marshal(r.Affected)
-			if err != nil {
-				return err
-			}
-			tenants[i], revs[i], since[i], docs[i] = r.Tenant, r.SinceRevision,
-				r.Since.UTC(), string(b)
-		}
-		_, err = tx.Exec(ctx, `INSERT INTO incident_tenants
-			(incident_id, tenant, since_revision, since, doc)
-			SELECT $1, t, r, s, d::jsonb
-			FROM unnest($2::text[], $3::bigint[], $4::timestamptz[], $5::text[]) AS x (t, r, s, d)`,
-			sc.IncidentID, tenants, revs, since, docs)
+	if len(rows) == 0 {
+		return nil
+	}
+	tenants, revs := make([]string, len(rows)), make([]int64, len(rows))
+	since, docs := make([]time.Time, len(rows)), make([]string, len(rows))
+	for i, r := range rows {
+		b, err := json.Marshal(r.Affected)
 		if err != nil {
 			return err
 		}
+		tenants[i], revs[i], since[i], docs[i] = r.Tenant, r.SinceRevision,
+			r.Since.UTC(), string(b)
 	}
-	return tx.Commit(ctx)
+	_, err := tx.Exec(ctx, `INSERT INTO incident_tenants
+		(incident_id, tenant, since_revision, since, doc)
+		SELECT $1, t, r, s, d::jsonb
+		FROM unnest($2::text[], $3::bigint[], $4::timestamptz[], $5::text[]) AS x (t, r, s, d)`,
+		incidentID, tenants, revs, since, docs)
+	return err
 }
 
 // affectedRows reads an incident's affected tenants (only tenant's when

@@ -30,14 +30,20 @@ func (s *Store) GetReadinessPolicy(ctx context.Context) (*readiness.Policy, erro
 }
 
 // PutReadinessPolicy stores p when the stored version is p.Version.
+// It runs in a transaction of its own.
 func (s *Store) PutReadinessPolicy(ctx context.Context, p *readiness.Policy) error {
+	return s.atomically(ctx, func(tx *txn) error { return tx.PutReadinessPolicy(ctx, p) })
+}
+
+// PutReadinessPolicy is Store.PutReadinessPolicy in the transaction.
+func (tx *txn) PutReadinessPolicy(ctx context.Context, p *readiness.Policy) error {
 	c := *p
-	c.Version, c.Updated = p.Version+1, s.now().UTC()
+	c.Version, c.Updated = p.Version+1, tx.now().UTC()
 	doc, err := json.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("put readiness policy: %w", err)
 	}
-	err = s.putVersioned(ctx, `SELECT version FROM readiness_policy WHERE id = 1 FOR UPDATE`,
+	err = tx.putVersioned(ctx, `SELECT version FROM readiness_policy WHERE id = 1 FOR UPDATE`,
 		nil, p.Version, `INSERT INTO readiness_policy (id, version, doc) VALUES (1, $1, $2)`,
 		[]any{c.Version, string(doc)},
 		`UPDATE readiness_policy SET version = $1, doc = $2 WHERE id = 1`,
@@ -50,18 +56,12 @@ func (s *Store) PutReadinessPolicy(ctx context.Context, p *readiness.Policy) err
 }
 
 // putVersioned inserts (when want is 0 and no row exists) or updates (when
-// the stored version is want) in one transaction; a row at another
-// version, or a missing one when want > 0, gives a *store.ConflictError or
-// store.ErrNotFound.
-func (s *Store) putVersioned(ctx context.Context, check string, checkArgs []any, want int64,
+// the stored version is want); a row at another version, or a missing one
+// when want > 0, gives a *store.ConflictError or store.ErrNotFound.
+func (tx *txn) putVersioned(ctx context.Context, check string, checkArgs []any, want int64,
 	insert string, insertArgs []any, update string, updateArgs []any) error {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback(ctx)
 	var current int64
-	err = tx.QueryRow(ctx, check, checkArgs...).Scan(&current)
+	err := tx.QueryRow(ctx, check, checkArgs...).Scan(&current)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows) && want == 0:
 		_, err = tx.Exec(ctx, insert, insertArgs...)
@@ -78,28 +78,31 @@ func (s *Store) putVersioned(ctx context.Context, check string, checkArgs []any,
 	default:
 		_, err = tx.Exec(ctx, update, updateArgs...)
 	}
-	if err != nil {
-		return err
-	}
-	return tx.Commit(ctx)
+	return err
 }
 
 // PutPerson creates (version 0) or replaces a person's training record.
+// It runs in a transaction of its own.
 func (s *Store) PutPerson(ctx context.Context, p *readiness.Person) error {
+	return s.atomically(ctx, func(tx *txn) error { return tx.PutPerson(ctx, p) })
+}
+
+// PutPerson is Store.PutPerson in the transaction.
+func (tx *txn) PutPerson(ctx context.Context, p *readiness.Person) error {
 	c := *p
-	c.Version, c.Updated = p.Version+1, s.now().UTC()
+	c.Version, c.Updated = p.Version+1, tx.now().UTC()
 	doc, err := json.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("put person %s: %w", p.Name, err)
 	}
 	if p.Version == 0 {
-		_, err = s.pool.Exec(ctx, `INSERT INTO training_people (name, version, doc)
+		_, err = tx.Exec(ctx, `INSERT INTO training_people (name, version, doc)
 			VALUES ($1, 1, $2)`, c.Name, string(doc))
 		if pgCode(err) == codeUnique {
 			return fmt.Errorf("put person %s: %w", p.Name, store.ErrDuplicate)
 		}
 	} else {
-		err = s.versioned(ctx, `SELECT version FROM training_people WHERE name = $1 FOR UPDATE`,
+		err = tx.versioned(ctx, `SELECT version FROM training_people WHERE name = $1 FOR UPDATE`,
 			`UPDATE training_people SET version = $1, doc = $2 WHERE name = $3`, p.Version,
 			[]any{p.Name}, []any{c.Version, string(doc), p.Name})
 	}
@@ -138,14 +141,20 @@ func (s *Store) ListPeople(ctx context.Context) ([]readiness.Person, error) {
 }
 
 // AddCompletion stores a completion, setting its ID.
+// It runs in a transaction of its own.
 func (s *Store) AddCompletion(ctx context.Context, c *readiness.Completion) error {
+	return s.atomically(ctx, func(tx *txn) error { return tx.AddCompletion(ctx, c) })
+}
+
+// AddCompletion is Store.AddCompletion in the transaction.
+func (tx *txn) AddCompletion(ctx context.Context, c *readiness.Completion) error {
 	x := *c
 	x.ID = 0
 	doc, err := json.Marshal(x)
 	if err != nil {
 		return fmt.Errorf("add completion: %w", err)
 	}
-	err = s.pool.QueryRow(ctx, `INSERT INTO training_completions (person, course, doc)
+	err = tx.QueryRow(ctx, `INSERT INTO training_completions (person, course, doc)
 		VALUES ($1, $2, $3) RETURNING id`, c.Person, c.Course, string(doc)).Scan(&c.ID)
 	if err != nil {
 		return fmt.Errorf("add completion: %w", foreignKey(err, "person"))
@@ -169,13 +178,13 @@ func (s *Store) ListCompletions(ctx context.Context, person string) ([]readiness
 	return out, nil
 }
 
-// CreateFindings stores fs in one transaction.
+// CreateFindings stores fs in one transaction of its own.
 func (s *Store) CreateFindings(ctx context.Context, fs []readiness.Finding) error {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("create findings: %w", err)
-	}
-	defer tx.Rollback(ctx)
+	return s.atomically(ctx, func(tx *txn) error { return tx.CreateFindings(ctx, fs) })
+}
+
+// CreateFindings is Store.CreateFindings in the transaction.
+func (tx *txn) CreateFindings(ctx context.Context, fs []readiness.Finding) error {
 	ids := make([]int64, len(fs))
 	for i := range fs {
 		f := fs[i]
@@ -193,9 +202,6 @@ func (s *Store) CreateFindings(ctx context.Context, fs []readiness.Finding) erro
 		} else if err != nil {
 			return fmt.Errorf("create findings: %w", foreignKey(err, "exercise"))
 		}
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("create findings: %w", err)
 	}
 	for i := range fs {
 		fs[i].ID, fs[i].Version = ids[i], 1
@@ -254,14 +260,20 @@ func (s *Store) ListFindings(ctx context.Context, f readiness.FindingFilter) (
 }
 
 // UpdateFinding saves f at f.Version; its source, ref and exercise stay.
+// It runs in a transaction of its own.
 func (s *Store) UpdateFinding(ctx context.Context, f *readiness.Finding) error {
+	return s.atomically(ctx, func(tx *txn) error { return tx.UpdateFinding(ctx, f) })
+}
+
+// UpdateFinding is Store.UpdateFinding in the transaction.
+func (tx *txn) UpdateFinding(ctx context.Context, f *readiness.Finding) error {
 	c := *f
 	c.Version, c.Overdue = f.Version+1, false
 	doc, err := json.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("update finding %d: %w", f.ID, err)
 	}
-	err = s.versioned(ctx, `SELECT version FROM findings WHERE id = $1 FOR UPDATE`,
+	err = tx.versioned(ctx, `SELECT version FROM findings WHERE id = $1 FOR UPDATE`,
 		`UPDATE findings SET state = $1, owner = $2, severity = $3, version = $4, doc = $5
 			WHERE id = $6`, f.Version, []any{f.ID},
 		[]any{string(c.State), c.Owner, string(c.Severity), c.Version, string(doc), f.ID})
@@ -275,14 +287,20 @@ func (s *Store) UpdateFinding(ctx context.Context, f *readiness.Finding) error {
 func setExerciseID(e *readiness.Exercise, id int64) { e.ID = id }
 
 // CreateExercise stores e at version 1.
+// It runs in a transaction of its own.
 func (s *Store) CreateExercise(ctx context.Context, e *readiness.Exercise) error {
+	return s.atomically(ctx, func(tx *txn) error { return tx.CreateExercise(ctx, e) })
+}
+
+// CreateExercise is Store.CreateExercise in the transaction.
+func (tx *txn) CreateExercise(ctx context.Context, e *readiness.Exercise) error {
 	c := *e
 	c.ID, c.Version = 0, 1
 	doc, err := json.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("create exercise: %w", err)
 	}
-	err = s.pool.QueryRow(ctx, `INSERT INTO exercises (version, doc) VALUES (1, $1)
+	err = tx.QueryRow(ctx, `INSERT INTO exercises (version, doc) VALUES (1, $1)
 		RETURNING id`, string(doc)).Scan(&e.ID)
 	if err != nil {
 		return fmt.Errorf("create exercise: %w", err)
@@ -315,14 +333,20 @@ func (s *Store) ListExercises(ctx context.Context) ([]readiness.Exercise, error)
 }
 
 // UpdateExercise saves e at e.Version.
+// It runs in a transaction of its own.
 func (s *Store) UpdateExercise(ctx context.Context, e *readiness.Exercise) error {
+	return s.atomically(ctx, func(tx *txn) error { return tx.UpdateExercise(ctx, e) })
+}
+
+// UpdateExercise is Store.UpdateExercise in the transaction.
+func (tx *txn) UpdateExercise(ctx context.Context, e *readiness.Exercise) error {
 	c := *e
 	c.Version = e.Version + 1
 	doc, err := json.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("update exercise %d: %w", e.ID, err)
 	}
-	err = s.versioned(ctx, `SELECT version FROM exercises WHERE id = $1 FOR UPDATE`,
+	err = tx.versioned(ctx, `SELECT version FROM exercises WHERE id = $1 FOR UPDATE`,
 		`UPDATE exercises SET version = $1, doc = $2 WHERE id = $3`, e.Version, []any{e.ID},
 		[]any{c.Version, string(doc), e.ID})
 	if err != nil {
@@ -334,8 +358,16 @@ func (s *Store) UpdateExercise(ctx context.Context, e *readiness.Exercise) error
 
 // MarkExercise ties an alert or incident to an exercise (the first mark
 // stays).
+// It runs in a transaction of its own.
 func (s *Store) MarkExercise(ctx context.Context, kind string, id, exercise int64) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO exercise_marks (kind, object_id, exercise_id)
+	return s.atomically(ctx, func(tx *txn) error {
+		return tx.MarkExercise(ctx, kind, id, exercise)
+	})
+}
+
+// MarkExercise is Store.MarkExercise in the transaction.
+func (tx *txn) MarkExercise(ctx context.Context, kind string, id, exercise int64) error {
+	_, err := tx.Exec(ctx, `INSERT INTO exercise_marks (kind, object_id, exercise_id)
 		VALUES ($1, $2, $3) ON CONFLICT (kind, object_id) DO NOTHING`, kind, id, exercise)
 	if err != nil {
 		return fmt.Errorf("mark %s %d as exercise %d: %w", kind, id, exercise,
@@ -388,15 +420,4 @@ func (s *Store) ExerciseObjects(ctx context.Context, exercise int64, kind string
 		out = append(out, id)
 	}
 	return out, rows.Err()
-}
-
-// versioned runs update in its own transaction when the version that check
-// reads is want (see txn.versioned).
-// TODO: readiness writes and their audit entries in one transaction, as
-// store.Tx does for incidents; today the entry is appended just after.
-func (s *Store) versioned(ctx context.Context, check, update string, want int64,
-	checkArgs, updateArgs []any) error {
-	return s.atomically(ctx, func(tx *txn) error {
-		return tx.versioned(ctx, check, update, want, checkArgs, updateArgs)
-	})
 }

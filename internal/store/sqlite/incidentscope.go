@@ -13,27 +13,30 @@ import (
 )
 
 // SaveIncidentScope stores a new revision of an incident's scope and its
-// affected tenants.
+// affected tenants, in a transaction of its own.
 func (s *Store) SaveIncidentScope(ctx context.Context, sc *store.IncidentScope,
 	affected []scope.Affected) error {
-	if err := s.saveIncidentScope(ctx, sc, affected); err != nil {
+	return s.atomically(ctx, func(tx *txn) error {
+		return tx.SaveIncidentScope(ctx, sc, affected)
+	})
+}
+
+// SaveIncidentScope is Store.SaveIncidentScope in the transaction.
+func (tx *txn) SaveIncidentScope(ctx context.Context, sc *store.IncidentScope,
+	affected []scope.Affected) error {
+	if err := tx.saveIncidentScope(ctx, sc, affected); err != nil {
 		return fmt.Errorf("save scope of incident %d: %w", sc.IncidentID, err)
 	}
 	return nil
 }
 
-func (s *Store) saveIncidentScope(ctx context.Context, sc *store.IncidentScope,
+func (tx *txn) saveIncidentScope(ctx context.Context, sc *store.IncidentScope,
 	affected []scope.Affected) error {
 	sc.At = sc.At.UTC().Truncate(time.Microsecond)
 	doc, err := json.Marshal(sc)
 	if err != nil {
 		return err
 	}
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
 	var cur int64
 	err = tx.QueryRowContext(ctx, `SELECT coalesce(max(revision), 0) FROM incident_scopes
 		WHERE incident_id = ?`, sc.IncidentID).Scan(&cur)
@@ -73,7 +76,7 @@ func (s *Store) saveIncidentScope(ctx context.Context, sc *store.IncidentScope,
 			return err
 		}
 	}
-	return tx.Commit()
+	return nil
 }
 
 // queryer is a database or a transaction.

@@ -59,21 +59,28 @@ func (s *Store) InventoryRevision(ctx context.Context) (int64, error) {
 	return rev, nil
 }
 
-// ChangeInventory applies c when the stored revision is c.Revision.
+// ChangeInventory applies c when the stored revision is c.Revision, in a
+// transaction of its own.
 func (s *Store) ChangeInventory(ctx context.Context, c store.InventoryChange) (int64, error) {
-	rev, err := s.changeInventory(ctx, c)
+	var rev int64
+	err := s.atomically(ctx, func(tx *txn) error {
+		var err error
+		rev, err = tx.ChangeInventory(ctx, c)
+		return err
+	})
+	return rev, err
+}
+
+// ChangeInventory is Store.ChangeInventory in the transaction.
+func (tx *txn) ChangeInventory(ctx context.Context, c store.InventoryChange) (int64, error) {
+	rev, err := tx.changeInventory(ctx, c)
 	if err != nil {
 		return 0, fmt.Errorf("change inventory: %w", err)
 	}
 	return rev, nil
 }
 
-func (s *Store) changeInventory(ctx context.Context, c store.InventoryChange) (int64, error) {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, err
-	}
-	defer tx.Rollback()
+func (tx *txn) changeInventory(ctx context.Context, c store.InventoryChange) (int64, error) {
 	var rev int64
 	if err := tx.QueryRowContext(ctx, `SELECT revision FROM inventory_revision`).
 		Scan(&rev); err != nil {
@@ -114,23 +121,28 @@ func (s *Store) changeInventory(ctx context.Context, c store.InventoryChange) (i
 		}
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE inventory_revision SET revision = ?, updated = ?`,
-		rev+1, timeText(s.now()))
+		rev+1, timeText(tx.now()))
 	if err != nil {
 		return 0, err
 	}
-	return rev + 1, tx.Commit()
+	return rev + 1, nil
 }
 
-// CreateTenant stores t at version 1.
+// CreateTenant stores t at version 1, in a transaction of its own.
 func (s *Store) CreateTenant(ctx context.Context, t *scope.Tenant) error {
+	return s.atomically(ctx, func(tx *txn) error { return tx.CreateTenant(ctx, t) })
+}
+
+// CreateTenant is Store.CreateTenant in the transaction.
+func (tx *txn) CreateTenant(ctx context.Context, t *scope.Tenant) error {
 	c := *t
-	now := s.now().UTC().Truncate(time.Microsecond)
+	now := tx.now().UTC().Truncate(time.Microsecond)
 	c.Version, c.Created, c.Updated = 1, now, now
 	doc, err := json.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("create tenant %s: %w", t.ID, err)
 	}
-	_, err = s.w.ExecContext(ctx, `INSERT INTO tenants (id, version, doc) VALUES (?, 1, ?)`,
+	_, err = tx.ExecContext(ctx, `INSERT INTO tenants (id, version, doc) VALUES (?, 1, ?)`,
 		c.ID, string(doc))
 	if isUnique(err) || isPrimaryKey(err) {
 		return fmt.Errorf("create tenant %s: %w", t.ID, store.ErrDuplicate)
@@ -166,15 +178,21 @@ func (s *Store) ListTenants(ctx context.Context) ([]scope.Tenant, error) {
 	return out, nil
 }
 
-// UpdateTenant saves t when the stored version is t.Version.
+// UpdateTenant saves t when the stored version is t.Version, in a
+// transaction of its own.
 func (s *Store) UpdateTenant(ctx context.Context, t *scope.Tenant) error {
+	return s.atomically(ctx, func(tx *txn) error { return tx.UpdateTenant(ctx, t) })
+}
+
+// UpdateTenant is Store.UpdateTenant in the transaction.
+func (tx *txn) UpdateTenant(ctx context.Context, t *scope.Tenant) error {
 	c := *t
-	c.Version, c.Updated = t.Version+1, s.now().UTC().Truncate(time.Microsecond)
+	c.Version, c.Updated = t.Version+1, tx.now().UTC().Truncate(time.Microsecond)
 	doc, err := json.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("update tenant %s: %w", t.ID, err)
 	}
-	err = s.versioned(ctx, `SELECT version FROM tenants WHERE id = ?`,
+	err = tx.versioned(ctx, `SELECT version FROM tenants WHERE id = ?`,
 		`UPDATE tenants SET version = ?, doc = ? WHERE id = ?`, t.Version,
 		[]any{t.ID}, []any{c.Version, string(doc), t.ID})
 	if err != nil {
@@ -184,9 +202,15 @@ func (s *Store) UpdateTenant(ctx context.Context, t *scope.Tenant) error {
 	return nil
 }
 
-// DeleteTenant removes a tenant and its contacts.
+// DeleteTenant removes a tenant and its contacts, in a transaction of its
+// own.
 func (s *Store) DeleteTenant(ctx context.Context, id string) error {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM tenants WHERE id = ?`, id)
+	return s.atomically(ctx, func(tx *txn) error { return tx.DeleteTenant(ctx, id) })
+}
+
+// DeleteTenant is Store.DeleteTenant in the transaction.
+func (tx *txn) DeleteTenant(ctx context.Context, id string) error {
+	res, err := tx.ExecContext(ctx, `DELETE FROM tenants WHERE id = ?`, id)
 	if err == nil {
 		err = affectedOne(res)
 	}
@@ -208,16 +232,21 @@ func affectedOne(res sql.Result) error {
 	return nil
 }
 
-// AddContact stores c at version 1.
+// AddContact stores c at version 1, in a transaction of its own.
 func (s *Store) AddContact(ctx context.Context, c *scope.Contact) error {
+	return s.atomically(ctx, func(tx *txn) error { return tx.AddContact(ctx, c) })
+}
+
+// AddContact is Store.AddContact in the transaction.
+func (tx *txn) AddContact(ctx context.Context, c *scope.Contact) error {
 	n := *c
-	now := s.now().UTC().Truncate(time.Microsecond)
+	now := tx.now().UTC().Truncate(time.Microsecond)
 	n.ID, n.Version, n.Created, n.Updated = 0, 1, now, now
 	doc, err := json.Marshal(n)
 	if err != nil {
 		return fmt.Errorf("add contact: %w", err)
 	}
-	res, err := s.w.ExecContext(ctx, `INSERT INTO tenant_contacts (tenant, version, verified, doc)
+	res, err := tx.ExecContext(ctx, `INSERT INTO tenant_contacts (tenant, version, verified, doc)
 		VALUES (?, 1, ?, ?)`, n.Tenant, timeText(n.Verified), string(doc))
 	if err != nil {
 		return fmt.Errorf("add contact: %w", foreignKey(err, "tenant"))
@@ -263,9 +292,15 @@ func (s *Store) ListContacts(ctx context.Context, f store.ContactFilter) ([]scop
 	return out, nil
 }
 
-// UpdateContact saves c when the stored version is c.Version.
+// UpdateContact saves c when the stored version is c.Version, in a
+// transaction of its own.
 func (s *Store) UpdateContact(ctx context.Context, c *scope.Contact) error {
-	n, err := s.updateContact(ctx, c)
+	return s.atomically(ctx, func(tx *txn) error { return tx.UpdateContact(ctx, c) })
+}
+
+// UpdateContact is Store.UpdateContact in the transaction.
+func (tx *txn) UpdateContact(ctx context.Context, c *scope.Contact) error {
+	n, err := tx.updateContact(ctx, c)
 	if err != nil {
 		return fmt.Errorf("update contact %d: %w", c.ID, err)
 	}
@@ -273,18 +308,13 @@ func (s *Store) UpdateContact(ctx context.Context, c *scope.Contact) error {
 	return nil
 }
 
-func (s *Store) updateContact(ctx context.Context, c *scope.Contact) (scope.Contact, error) {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return scope.Contact{}, err
-	}
-	defer tx.Rollback()
+func (tx *txn) updateContact(ctx context.Context, c *scope.Contact) (scope.Contact, error) {
 	var (
 		version int64
 		doc     string
 		stored  scope.Contact
 	)
-	err = tx.QueryRowContext(ctx, `SELECT version, doc FROM tenant_contacts
+	err := tx.QueryRowContext(ctx, `SELECT version, doc FROM tenant_contacts
 		WHERE tenant = ? AND id = ?`, c.Tenant, c.ID).Scan(&version, &doc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return scope.Contact{}, store.ErrNotFound
@@ -299,7 +329,7 @@ func (s *Store) updateContact(ctx context.Context, c *scope.Contact) (scope.Cont
 	}
 	n := *c
 	n.Created, n.Version = stored.Created, c.Version+1
-	n.Updated = s.now().UTC().Truncate(time.Microsecond)
+	n.Updated = tx.now().UTC().Truncate(time.Microsecond)
 	b, err := json.Marshal(n)
 	if err != nil {
 		return scope.Contact{}, err
@@ -309,12 +339,18 @@ func (s *Store) updateContact(ctx context.Context, c *scope.Contact) (scope.Cont
 	if err != nil {
 		return scope.Contact{}, err
 	}
-	return n, tx.Commit()
+	return n, nil
 }
 
-// DeleteContact removes one contact of a tenant.
+// DeleteContact removes one contact of a tenant, in a transaction of its
+// own.
 func (s *Store) DeleteContact(ctx context.Context, tenant string, id int64) error {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM tenant_contacts WHERE tenant = ? AND id = ?`,
+	return s.atomically(ctx, func(tx *txn) error { return tx.DeleteContact(ctx, tenant, id) })
+}
+
+// DeleteContact is Store.DeleteContact in the transaction.
+func (tx *txn) DeleteContact(ctx context.Context, tenant string, id int64) error {
+	res, err := tx.ExecContext(ctx, `DELETE FROM tenant_contacts WHERE tenant = ? AND id = ?`,
 		tenant, id)
 	if err == nil {
 		err = affectedOne(res)

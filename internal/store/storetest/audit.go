@@ -32,6 +32,7 @@ func RunAudit(t *testing.T, open func(t *testing.T) store.Store, tamper Tamper) 
 		{"AuditTamper", testAuditTamper},
 		{"AtomicEveryWrite", testAtomicEveryWrite},
 		{"AtomicFailures", testAtomicFailures},
+		{"AtomicScopeFailedAppend", testAtomicScopeFailedAppend},
 		{"AtomicConcurrent", testAtomicConcurrent},
 	}
 	for _, tt := range tests {

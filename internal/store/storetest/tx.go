@@ -40,6 +40,7 @@ type txWorld struct {
 	watch    *plan.WatchRule
 	note     *notify.Notification // failed
 	webhook  *notify.Webhook
+	scope    *txScopeWorld // inventory, tenants, readiness (txscope.go)
 }
 
 // newTxWorld stores one object of each kind that a Tx method changes.
@@ -98,6 +99,7 @@ func newTxWorld(t *testing.T, s store.Store) *txWorld {
 	if w.token.ID = tokenID(t, s, w.token.Name); w.token.ID == 0 {
 		t.Fatal("token not stored")
 	}
+	w.scope = newTxScopeWorld(t, s)
 	return w
 }
 
@@ -154,6 +156,7 @@ func everyWrite(ctx context.Context, tx store.Tx, w *txWorld) (written, error) {
 	}
 	for _, step := range []func(context.Context, store.Tx, *txWorld, int64) error{
 		writeAlerts, writeUsers, writeEvidence, writeTriage, writeResponse, writeNotify,
+		writeScope, writeReadiness,
 	} {
 		if err := step(ctx, tx, w, inc.ID); err != nil {
 			return out, err
@@ -328,6 +331,7 @@ func worldState(t *testing.T, s store.Store, w *txWorld) map[string]any {
 	keep("notification", n, err)
 	hooks, err := s.ListWebhooks(ctx)
 	keep("webhooks", hooks, err)
+	scopeState(t, s, w, keep)
 	entries, err := s.ListAudit(ctx, store.AuditFilter{Limit: store.MaxLimit})
 	keep("audit", entries, err)
 	return got
