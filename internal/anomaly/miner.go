@@ -134,6 +134,9 @@ func NewMinerFrom(cfg MinerConfig, st MinerState) *Miner {
 	m := NewMiner(cfg)
 	m.restoring = true
 	for _, ts := range st.Templates {
+		if _, dup := m.live[ts.ID]; dup || ts.ID <= 0 {
+			continue // a damaged state: keep the first
+		}
 		t := &template{id: ts.ID, tokens: splitTemplate(ts.Template), count: ts.Count, used: ts.Used}
 		t.hash = hashTokens(t.tokens)
 		m.index(t)

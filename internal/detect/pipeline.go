@@ -63,6 +63,10 @@ type Config struct {
 	// Suppressor drops suppressed matches before they raise an alert. Nil:
 	// nothing is suppressed.
 	Suppressor Suppressor
+	// Models are anomaly models run on every stored event after the rules
+	// (see Models); their alerts go the rules' way (grouping, suppression,
+	// audit, incidents). Nil: none.
+	Models Models
 	// Audit records alert.raised and incident.opened entries, with the actor
 	// of the Ingest context (audit.ActorFrom). Nil: nothing is recorded.
 	Audit AuditRecorder
@@ -86,6 +90,7 @@ type Pipeline struct {
 	audit     AuditRecorder
 	grouper   AlertGrouper
 	suppress  Suppressor
+	models    Models
 	now       func() time.Time
 	log       *slog.Logger
 	m         metrics
@@ -129,6 +134,7 @@ func NewPipeline(cfg Config) (*Pipeline, error) {
 		extra:     cfg.Extra,
 		audit:     cfg.Audit,
 		suppress:  cfg.Suppressor,
+		models:    cfg.Models,
 		now:       cfg.Now,
 		log:       cfg.Logger,
 		m:         newMetrics(),
@@ -190,6 +196,9 @@ func (p *Pipeline) Ingest(ctx context.Context, events []*event.Event) (Result, e
 	ctx = context.WithoutCancel(ctx)
 	res.Alerts = p.raise(ctx, events, ids, &res)
 	res.Alerts = append(res.Alerts, p.raiseExtra(ctx, events, ids)...)
+	if p.models != nil {
+		res.Alerts = append(res.Alerts, p.raiseModels(ctx, p.models.Observe(events, ids), &res)...)
+	}
 	res.Incidents = p.open(ctx, res.Alerts)
 	return res, nil
 }

@@ -50,6 +50,8 @@ type Store interface {
 
 	Notifications // the notification outbox, delivery log and webhooks (notifications.go)
 
+	AnomalyState // the anomaly models' saved state (anomaly.go)
+
 	// InsertEvents stores events durably (committed before it returns) and
 	// returns their IDs in order. Fields are stored as JSON.
 	InsertEvents(ctx context.Context, events []*event.Event) ([]int64, error)

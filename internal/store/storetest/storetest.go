@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Notifications", testNotifications},
 		{"Response", testResponse},
 		{"Users", testUsers},
+		{"Anomaly", testAnomaly},
 		{"Ping", testPing},
 		{"Reopen", testReopen},
 	}
