@@ -93,6 +93,10 @@ func runAnomalyClock(ctx context.Context, det *anomaly.Detector, p *detect.Pipel
 	}
 }
 
+// saveAnomalyState stores the models' state. It is not audited, and so not
+// written through store.Atomically: the state is what the models learned
+// from ingested events (themselves unaudited), not a change anyone made;
+// the alerts the models raise are audited, through the pipeline.
 func saveAnomalyState(ctx context.Context, det *anomaly.Detector, st store.AnomalyState,
 	log *slog.Logger) {
 	data, err := det.MarshalState()

@@ -24,7 +24,8 @@ func openEvidence(dataDir string, st store.Store, log *slog.Logger) (*evidence.S
 	if err != nil {
 		return nil, err
 	}
-	svc, err := evidence.New(evidence.Config{Store: st, Blobs: blobs, Audit: audit.New(st, nil)})
+	svc, err := evidence.New(evidence.Config{Store: store.View[evidence.Tx]{Store: st},
+		Blobs: blobs, Audit: audit.New(st, nil)})
 	if err != nil {
 		return nil, err
 	}

@@ -35,6 +35,11 @@ Usage:
   vigil audit verify|list [--data DIR | --store postgres --pg-dsn DSN] [flags]
   vigil user add --name NAME --role ROLE [--tenant T] [flags] < password
   vigil team import [--data DIR | --store postgres --pg-dsn DSN] FILE
+  vigil inventory import|export [--data DIR | --store postgres --pg-dsn DSN] [--format yaml|csv]
+  vigil regulations list|check [--catalog DIR [--extend]]
+  vigil exercise run SCENARIO [--server URL] [--token TOKEN] [flags]
+  vigil exercise report ID | vigil exercise list
+  vigil training report [--server URL] [--token TOKEN] [--team T] [--format F]
   vigil version
 
 Run "vigil COMMAND --help" for the flags of a command.
@@ -62,6 +67,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runUser(ctx, rest, stdin, stdout, stderr)
 	case "team":
 		return runTeam(ctx, rest, stdout, stderr)
+	case "inventory":
+		return runInventory(ctx, rest, stdout, stderr)
+	case "regulations":
+		return runRegulations(ctx, rest, stdout, stderr)
+	case "exercise":
+		return runExercise(ctx, rest, os.Getenv, stdout, stderr)
+	case "training":
+		return runTraining(ctx, rest, os.Getenv, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "vigil", version)
 		return exitOK

@@ -137,8 +137,8 @@ func startNotifications(ctx context.Context, st store.Store, cfg notifyConfig,
 		log.Warn("no --smtp-host: e-mail notifications fail their attempts until one is set")
 	}
 	w, err := notify.NewWorker(notify.WorkerConfig{Outbox: st, Senders: senders,
-		Retry: cfg.retry, Audit: audit.New(st, nil), Updates: d,
-		Logger: log.With("component", "notify")})
+		Retry: cfg.retry, Audit: audit.New(st, nil), Tx: store.View[notify.Tx]{Store: st},
+		Updates: d, Logger: log.With("component", "notify")})
 	if err != nil {
 		return nil, nil, err
 	}

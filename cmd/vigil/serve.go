@@ -36,16 +36,15 @@ const serveUsage = "vigil serve [--listen ADDR] [--data DIR] [--rules PATH]... "
 	"[--insecure-cookies] " +
 	"[--smtp-host HOST] [--smtp-port N] [--smtp-from ADDR] [--smtp-user USER] " +
 	"[--smtp-require-tls] [--notify-max-attempts N] [--notify-backoff D] " +
-	"[--notify-backoff-max D] [--webhook-allow-private] " +
+	"[--notify-backoff-max D] [--webhook-allow-private] [--contact-stale-days N] " +
 	"[--mapping FILE] [--logsources FILE] [--placeholders FILE] " +
 	"[--anomaly=false] [--anomaly-config FILE]\n\n" +
 	"Environment: VIGIL_ADMIN_TOKEN (16 characters or more) is the admin API token to\n" +
 	"create on first start instead of printing a new one; VIGIL_LISTEN, VIGIL_DATA,\n" +
 	"VIGIL_RULES, VIGIL_STORE, VIGIL_PG_DSN, VIGIL_LOG_LEVEL, VIGIL_METRICS_PUBLIC,\n" +
-	"VIGIL_ANOMALY and VIGIL_ANOMALY_CONFIG\n" +
-	"stand in for the flags of the same names, as do VIGIL_SMTP_HOST and the other\n" +
-	"VIGIL_SMTP_* and VIGIL_NOTIFY_* variables; VIGIL_SMTP_PASSWORD is the SMTP password\n" +
-	"(never a flag)."
+	"VIGIL_CONTACT_STALE_DAYS, VIGIL_ANOMALY and VIGIL_ANOMALY_CONFIG stand in for the\n" +
+	"flags of the same names, as do VIGIL_SMTP_HOST and the other VIGIL_SMTP_* and\n" +
+	"VIGIL_NOTIFY_* variables; VIGIL_SMTP_PASSWORD is the SMTP password (never a flag)."
 
 // Defaults of vigil serve, and how long a shutdown waits for requests.
 const (
@@ -82,6 +81,10 @@ type serveConfig struct {
 	// ("" for the defaults).
 	anomaly       bool
 	anomalyConfig string
+
+	// staleDays is the age in days after which a tenant contact's details
+	// are stale; 0 means scope.DefaultStaleAfter (180 days).
+	staleDays int
 }
 
 // runServe runs the API server until ctx is cancelled (SIGINT or SIGTERM).
@@ -139,6 +142,8 @@ func resolveServeConfig(args []string, getenv func(string) string,
 		"run the anomaly models on ingested events (env VIGIL_ANOMALY)")
 	anomalyConfig := fs.String("anomaly-config", "", "YAML file of the anomaly models' "+
 		"thresholds and per-service tuning (env VIGIL_ANOMALY_CONFIG; see docs/anomaly.md)")
+	staleDays := fs.Int("contact-stale-days", 0, "days after which a tenant contact's details "+
+		"are stale, 0 for 180 (env VIGIL_CONTACT_STALE_DAYS)")
 	rf := addRuleFlags(fs, true)
 	nf := addNotifyFlags(fs)
 	rest, err := parseFlags(fs, args)
@@ -207,6 +212,16 @@ func resolveServeConfig(args []string, getenv func(string) string,
 			return cfg, fmt.Errorf("VIGIL_ANOMALY %q: want true or false", v)
 		}
 	}
+	cfg.staleDays = *staleDays
+	if v := getenv("VIGIL_CONTACT_STALE_DAYS"); !given["contact-stale-days"] && v != "" {
+		if cfg.staleDays, err = strconv.Atoi(v); err != nil {
+			return cfg, fmt.Errorf("VIGIL_CONTACT_STALE_DAYS %q: want a number of days", v)
+		}
+	}
+	if cfg.staleDays < 0 || cfg.staleDays > 3650 {
+		return cfg, fmt.Errorf("%s %d: want 0 to 3650 days",
+			origin("contact-stale-days", "VIGIL_CONTACT_STALE_DAYS"), cfg.staleDays)
+	}
 	if cfg.notify, err = nf.resolve(given, getenv); err != nil {
 		return cfg, err
 	}
@@ -269,10 +284,14 @@ func serveUntilDone(ctx context.Context, cfg serveConfig, log *slog.Logger,
 			return err
 		}
 	}
+	inv, err := startInventory(ctx, st, log)
+	if err != nil {
+		return err
+	}
 	pipeline, err := detect.NewPipeline(detect.Config{
 		Events: st, Alerts: st, Incidents: st, Rules: rs, Extra: watch,
-		Audit: audit.New(st, nil), Suppressor: tri, Models: modelsOf(models),
-		Logger: log, Registerer: reg,
+		Audit: audit.New(st, nil), Tx: store.View[detect.Tx]{Store: st}, Suppressor: tri,
+		Enricher: inv, Models: modelsOf(models), Logger: log, Registerer: reg,
 	})
 	if err != nil {
 		return err
@@ -289,11 +308,19 @@ func serveUntilDone(ctx context.Context, cfg serveConfig, log *slog.Logger,
 		return err
 	}
 	defer stopNotify()
+	ready, err := api.NewReadiness(st, audit.New(st, nil), log)
+	if err != nil {
+		return err
+	}
+	defer startReminders(ctx, ready, log)()
 	handler, err := api.New(api.Config{
 		Store: st, Pipeline: pipeline, Logger: log, Evidence: ev,
 		Gatherer: reg, Registerer: reg, MetricsPublic: cfg.metricsPublic,
 		Mapping: mapping, Version: version, InsecureCookies: cfg.insecureCookies,
 		Response: api.ResponseConfig{Watch: watch, Notifier: notifier}, Triage: tri,
+		Scope: api.ScopeConfig{Inventory: inv,
+			StaleAfter: time.Duration(cfg.staleDays) * 24 * time.Hour},
+		Readiness:           ready,
 		WebhookAllowPrivate: cfg.notify.webhookAllowPrivate,
 	})
 	if err != nil {

@@ -67,7 +67,7 @@ func runTeam(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 // importTeams creates or replaces each team, recording team.created or
-// team.updated as done by "system".
+// team.updated as done by "system" in the team's transaction.
 func importTeams(ctx context.Context, st store.Store, teams []team.Team) (created,
 	updated int, err error) {
 	log := audit.New(st, nil)
@@ -76,25 +76,34 @@ func importTeams(ctx context.Context, st store.Store, teams []team.Team) (create
 		cur, err := st.GetTeam(ctx, t.ID)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			err = st.CreateTeam(ctx, &t)
-			created++
 		case err == nil:
 			t.Version, action = cur.Version, audit.TeamUpdated
-			err = st.UpdateTeam(ctx, &t)
-			updated++
+		default:
+			return created, updated, fmt.Errorf("team %s: %w", t.ID, err)
 		}
+		err = st.Atomically(ctx, func(tx store.Tx) error {
+			write := tx.UpdateTeam
+			if action == audit.TeamCreated {
+				write = tx.CreateTeam
+			}
+			if err := write(ctx, &t); err != nil {
+				return err
+			}
+			details, err := json.Marshal(map[string]any{"version": t.Version, "via": "import",
+				"shifts": len(t.Roster)})
+			if err != nil {
+				return err
+			}
+			return log.RecordIn(ctx, tx, audit.Entry{Actor: audit.SystemActor, Action: action,
+				ObjectType: "team", ObjectID: t.ID, Details: details})
+		})
 		if err != nil {
 			return created, updated, fmt.Errorf("team %s: %w", t.ID, err)
 		}
-		details, err := json.Marshal(map[string]any{"version": t.Version, "via": "import",
-			"shifts": len(t.Roster)})
-		if err != nil {
-			return created, updated, err
-		}
-		_, err = log.Record(ctx, audit.Entry{Actor: audit.SystemActor, Action: action,
-			ObjectType: "team", ObjectID: t.ID, Details: details})
-		if err != nil {
-			return created, updated, err
+		if action == audit.TeamCreated {
+			created++
+		} else {
+			updated++
 		}
 	}
 	return created, updated, nil

@@ -82,7 +82,8 @@ func userAdd(ctx context.Context, args []string, getenv func(string) string, std
 	return exitOK
 }
 
-// createUser stores u and records user.created as done by "system".
+// createUser stores u and records user.created as done by "system", in one
+// transaction.
 func createUser(ctx context.Context, sf storeFlags, fs *flag.FlagSet,
 	getenv func(string) string, u *store.User) error {
 	st, err := sf.create(ctx, fs, getenv)
@@ -90,18 +91,21 @@ func createUser(ctx context.Context, sf storeFlags, fs *flag.FlagSet,
 		return err
 	}
 	defer st.Close()
-	if err := st.CreateUser(ctx, u); errors.Is(err, store.ErrDuplicate) {
+	err = st.Atomically(ctx, func(tx store.Tx) error {
+		if err := tx.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		details, err := json.Marshal(map[string]any{"id": u.ID, "roles": u.Roles, "via": "cli"})
+		if err != nil {
+			return err
+		}
+		return audit.New(st, nil).RecordIn(ctx, tx, audit.Entry{Actor: audit.SystemActor,
+			Action: audit.UserCreated, ObjectType: "user", ObjectID: u.Name, Tenant: u.Tenant,
+			Details: details})
+	})
+	if errors.Is(err, store.ErrDuplicate) {
 		return fmt.Errorf("a user named %q exists", u.Name)
-	} else if err != nil {
-		return err
 	}
-	details, err := json.Marshal(map[string]any{"id": u.ID, "roles": u.Roles, "via": "cli"})
-	if err != nil {
-		return err
-	}
-	_, err = audit.New(st, nil).Record(ctx, audit.Entry{Actor: audit.SystemActor,
-		Action: audit.UserCreated, ObjectType: "user", ObjectID: u.Name, Tenant: u.Tenant,
-		Details: details})
 	return err
 }
 

@@ -16,6 +16,8 @@ import (
 	"github.com/vigilsec/vigil/internal/detect"
 	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/evidence"
+	"github.com/vigilsec/vigil/internal/readiness"
+	"github.com/vigilsec/vigil/internal/scope"
 	"github.com/vigilsec/vigil/internal/store"
 	"github.com/vigilsec/vigil/internal/triage"
 )
@@ -85,6 +87,14 @@ type Config struct {
 	// Response configures the response team, escalation and watch rules
 	// (ResponseConfig; docs/team.md). The zero value works.
 	Response ResponseConfig
+	// Scope configures the inventory, tenants and incident scopes
+	// (ScopeConfig; docs/inventory.md). The zero value works.
+	Scope ScopeConfig
+	// Readiness runs the preparation program: policy, training, findings,
+	// exercises (docs/readiness.md). Nil: one over Store with the API's
+	// audit trail, the real clock, triage's vulnerability reports in the
+	// findings list and reminders through the notification outbox.
+	Readiness *readiness.Service
 
 	// InsecureCookies drops the Secure attribute (and the __Host- prefix)
 	// of the session cookie, for plain HTTP on loopback. Default false:
@@ -117,6 +127,8 @@ type server struct {
 
 	audit     *audit.Log
 	triage    *triage.Service
+	inv       *scope.Cache
+	ready     *readiness.Service
 	passwords *auth.Passwords
 	limiter   *auth.Limiter
 }
@@ -168,6 +180,15 @@ func New(cfg Config) (http.Handler, error) {
 	if s.triage = cfg.Triage; s.triage == nil {
 		if s.triage, err = triage.New(triage.Config{Store: cfg.Store, Audit: s.audit,
 			Logger: cfg.Logger}); err != nil {
+			return nil, fmt.Errorf("api: %w", err)
+		}
+	}
+
+	if s.inv = cfg.Scope.Inventory; s.inv == nil {
+		s.inv = scope.NewCache(cfg.Store)
+	}
+	if s.ready = cfg.Readiness; s.ready == nil {
+		if s.ready, err = NewReadiness(cfg.Store, s.audit, cfg.Logger); err != nil {
 			return nil, fmt.Errorf("api: %w", err)
 		}
 	}
@@ -237,6 +258,7 @@ func (s *server) routes() []route {
 		{"GET", "/api/v1/teams/{id}/oncall", true, http.HandlerFunc(s.getOnCall)},
 		{"POST", "/api/v1/incidents/{id}/escalate", true, http.HandlerFunc(s.postEscalate)},
 		{"GET", "/api/v1/incidents/{id}/team", true, http.HandlerFunc(s.getIncidentTeam)},
+		{"POST", "/api/v1/incidents/{id}/team", true, http.HandlerFunc(s.postEngage)},
 		{"POST", "/api/v1/incidents/{id}/team/{member}/disengage", true,
 			http.HandlerFunc(s.postDisengage)},
 		{"GET", "/api/v1/incidents/{id}/tasks", true, http.HandlerFunc(s.listTasks)},
@@ -272,6 +294,51 @@ func (s *server) routes() []route {
 		{"GET", "/api/v1/vulnerabilities", true, http.HandlerFunc(s.listVulnerabilities)},
 		{"GET", "/api/v1/vulnerabilities/{id}", true, http.HandlerFunc(s.getVulnerability)},
 		{"PATCH", "/api/v1/vulnerabilities/{id}", true, http.HandlerFunc(s.patchVulnerability)},
+		{"GET", "/api/v1/inventory", true, http.HandlerFunc(s.getInventory)},
+		{"PUT", "/api/v1/inventory", true, http.HandlerFunc(s.importInventory)},
+		{"GET", "/api/v1/inventory/lookup", true, http.HandlerFunc(s.lookupHost)},
+		{"GET", "/api/v1/inventory/{kind}/{id}", true, http.HandlerFunc(s.getEntry)},
+		{"PUT", "/api/v1/inventory/{kind}/{id}", true, http.HandlerFunc(s.putEntry)},
+		{"DELETE", "/api/v1/inventory/{kind}/{id}", true, http.HandlerFunc(s.deleteEntry)},
+		{"GET", "/api/v1/tenants", true, http.HandlerFunc(s.listTenants)},
+		{"POST", "/api/v1/tenants", true, http.HandlerFunc(s.createTenant)},
+		{"GET", "/api/v1/tenants/{id}", true, http.HandlerFunc(s.getTenant)},
+		{"PATCH", "/api/v1/tenants/{id}", true, http.HandlerFunc(s.patchTenant)},
+		{"DELETE", "/api/v1/tenants/{id}", true, http.HandlerFunc(s.deleteTenant)},
+		{"GET", "/api/v1/tenants/{id}/contacts", true, http.HandlerFunc(s.listContacts)},
+		{"POST", "/api/v1/tenants/{id}/contacts", true, http.HandlerFunc(s.addContact)},
+		{"PATCH", "/api/v1/tenants/{id}/contacts/{contact}", true,
+			http.HandlerFunc(s.patchContact)},
+		{"DELETE", "/api/v1/tenants/{id}/contacts/{contact}", true,
+			http.HandlerFunc(s.deleteContact)},
+		{"GET", "/api/v1/contacts/stale", true, http.HandlerFunc(s.staleContacts)},
+		{"GET", "/api/v1/incidents/{id}/scope", true, http.HandlerFunc(s.getScope)},
+		{"PUT", "/api/v1/incidents/{id}/scope", true, http.HandlerFunc(s.putScope)},
+		{"GET", "/api/v1/incidents/{id}/scope/history", true, http.HandlerFunc(s.scopeHistory)},
+		{"GET", "/api/v1/incidents/{id}/affected-tenants", true,
+			http.HandlerFunc(s.affectedTenants)},
+		{"GET", "/api/v1/readiness/policy", true, http.HandlerFunc(s.getPolicy)},
+		{"PUT", "/api/v1/readiness/policy", true, http.HandlerFunc(s.putPolicy)},
+		{"POST", "/api/v1/readiness/reminders", true, http.HandlerFunc(s.postReminders)},
+		{"GET", "/api/v1/training/people", true, http.HandlerFunc(s.listPeople)},
+		{"GET", "/api/v1/training/people/{name}", true, http.HandlerFunc(s.getPerson)},
+		{"PUT", "/api/v1/training/people/{name}", true, http.HandlerFunc(s.putPerson)},
+		{"GET", "/api/v1/training/completions", true, http.HandlerFunc(s.listCompletions)},
+		{"POST", "/api/v1/training/completions", true, http.HandlerFunc(s.postCompletion)},
+		{"GET", "/api/v1/training/report", true, http.HandlerFunc(s.getTrainingReport)},
+		{"GET", "/api/v1/training/export", true, http.HandlerFunc(s.getTrainingExport)},
+		{"GET", "/api/v1/findings", true, http.HandlerFunc(s.listFindings)},
+		{"POST", "/api/v1/findings", true, http.HandlerFunc(s.postFinding)},
+		{"POST", "/api/v1/findings/import", true, http.HandlerFunc(s.postFindingsImport)},
+		{"GET", "/api/v1/findings/{id}", true, http.HandlerFunc(s.getFinding)},
+		{"PATCH", "/api/v1/findings/{id}", true, http.HandlerFunc(s.patchFinding)},
+		{"GET", "/api/v1/exercises", true, http.HandlerFunc(s.listExercises)},
+		{"POST", "/api/v1/exercises", true, http.HandlerFunc(s.postExercise)},
+		{"GET", "/api/v1/exercises/{id}", true, http.HandlerFunc(s.getExercise)},
+		{"PATCH", "/api/v1/exercises/{id}", true, http.HandlerFunc(s.patchExercise)},
+		{"POST", "/api/v1/exercises/{id}/runs", true, http.HandlerFunc(s.postRun)},
+		{"GET", "/api/v1/exercises/{id}/alerts", true, http.HandlerFunc(s.getExerciseAlerts)},
+		{"GET", "/api/v1/exercises/{id}/report", true, http.HandlerFunc(s.getExerciseReport)},
 		{"GET", "/api/v1/openapi.json", false, http.HandlerFunc(serveOpenAPI)},
 		{"GET", "/healthz", false, http.HandlerFunc(healthz)},
 		{"GET", "/readyz", false, http.HandlerFunc(s.readyz)},

@@ -10,6 +10,7 @@ import (
 	"github.com/vigilsec/vigil/internal/api"
 	"github.com/vigilsec/vigil/internal/audit"
 	"github.com/vigilsec/vigil/internal/detect"
+	"github.com/vigilsec/vigil/internal/store"
 )
 
 type auditPage struct {
@@ -34,7 +35,8 @@ func TestListAudit(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, func(cfg *api.Config) {
 		p, err := detect.NewPipeline(detect.Config{Events: cfg.Store, Alerts: cfg.Store,
-			Incidents: cfg.Store, Rules: kindRules{}, Audit: audit.New(cfg.Store, nil)})
+			Incidents: cfg.Store, Rules: kindRules{}, Audit: audit.New(cfg.Store, nil),
+			Tx: store.View[detect.Tx]{Store: cfg.Store}})
 		if err != nil {
 			t.Fatalf("NewPipeline: %v", err)
 		}

@@ -31,6 +31,14 @@ var (
 	responders = []string{auth.RoleAdmin, auth.RoleResponder}
 	// anyone signed in, whatever the role.
 	signedIn = auth.Roles
+	// scopeSetters set an incident's scope: responders and the service
+	// engineers who know where a service runs.
+	scopeSetters = []string{auth.RoleAdmin, auth.RoleResponder, auth.RoleServiceEngineer}
+	// tenantReaders are staff and a tenant's own administrator.
+	tenantReaders = append([]string{auth.RoleTenantAdmin}, auth.StaffRoles...)
+	// trainingReaders read people's training records and background checks.
+	trainingReaders = []string{auth.RoleAdmin, auth.RoleResponder, auth.RoleExecutive,
+		auth.RoleAuditor}
 )
 
 // permissions maps every route ("METHOD /pattern", as registered in
@@ -92,6 +100,7 @@ var permissions = map[string]access{
 	"GET /api/v1/teams/{id}/oncall":                       allow(staff...),
 	"POST /api/v1/incidents/{id}/escalate":                allow(responders...),
 	"GET /api/v1/incidents/{id}/team":                     allow(staff...),
+	"POST /api/v1/incidents/{id}/team":                    allow(responders...),
 	"POST /api/v1/incidents/{id}/team/{member}/disengage": allow(responders...),
 	"GET /api/v1/incidents/{id}/tasks":                    allow(staff...),
 	"POST /api/v1/incidents/{id}/tasks":                   allow(responders...),
@@ -133,6 +142,66 @@ var permissions = map[string]access{
 	"GET /api/v1/vulnerabilities/{id}": allow(staff...),
 	"PATCH /api/v1/vulnerabilities/{id}": allow(auth.RoleAdmin, auth.RoleResponder,
 		auth.RoleServiceEngineer),
+
+	// Inventory and tenants (docs/inventory.md): admins edit them; staff
+	// read. A tenant-admin reads its own tenant and manages its own
+	// contacts (another tenant is 404). Responders and service engineers
+	// set an incident's scope; staff read it, and a tenant-admin sees
+	// whether its own tenant is affected (an empty list otherwise).
+	// Communications and tenant-admins follow up stale contacts.
+	"GET /api/v1/inventory":                allow(staff...),
+	"PUT /api/v1/inventory":                allow(auth.RoleAdmin),
+	"GET /api/v1/inventory/lookup":         allow(staff...),
+	"GET /api/v1/inventory/{kind}/{id}":    allow(staff...),
+	"PUT /api/v1/inventory/{kind}/{id}":    allow(auth.RoleAdmin),
+	"DELETE /api/v1/inventory/{kind}/{id}": allow(auth.RoleAdmin),
+	"GET /api/v1/tenants":                  allow(tenantReaders...),
+	"POST /api/v1/tenants":                 allow(auth.RoleAdmin),
+	"GET /api/v1/tenants/{id}":             allow(tenantReaders...),
+	"PATCH /api/v1/tenants/{id}":           allow(auth.RoleAdmin),
+	"DELETE /api/v1/tenants/{id}":          allow(auth.RoleAdmin),
+	"GET /api/v1/tenants/{id}/contacts":    allow(tenantReaders...),
+	"POST /api/v1/tenants/{id}/contacts":   allow(auth.RoleAdmin, auth.RoleTenantAdmin),
+	"PATCH /api/v1/tenants/{id}/contacts/{contact}": allow(auth.RoleAdmin,
+		auth.RoleTenantAdmin),
+	"DELETE /api/v1/tenants/{id}/contacts/{contact}": allow(auth.RoleAdmin,
+		auth.RoleTenantAdmin),
+	"GET /api/v1/contacts/stale": allow(auth.RoleAdmin, auth.RoleCommunications,
+		auth.RoleTenantAdmin),
+	"GET /api/v1/incidents/{id}/scope":            allow(staff...),
+	"PUT /api/v1/incidents/{id}/scope":            allow(scopeSetters...),
+	"GET /api/v1/incidents/{id}/scope/history":    allow(staff...),
+	"GET /api/v1/incidents/{id}/affected-tenants": allow(tenantReaders...),
+	// The preparation program (docs/readiness.md): auditors read all of it.
+	// Admins set the policy (training requirements, deadlines), keep the
+	// training records and send reminders; training records, which hold
+	// background checks, are read by admins, responders, executives and
+	// auditors only. Staff read findings and exercises; responders and
+	// admins enter findings and run exercises; service engineers update
+	// the findings they own (checked by the handler).
+	"GET /api/v1/readiness/policy":       allow(staff...),
+	"PUT /api/v1/readiness/policy":       allow(auth.RoleAdmin),
+	"POST /api/v1/readiness/reminders":   allow(auth.RoleAdmin),
+	"GET /api/v1/training/people":        allow(trainingReaders...),
+	"GET /api/v1/training/people/{name}": allow(trainingReaders...),
+	"PUT /api/v1/training/people/{name}": allow(auth.RoleAdmin),
+	"GET /api/v1/training/completions":   allow(trainingReaders...),
+	"POST /api/v1/training/completions":  allow(auth.RoleAdmin),
+	"GET /api/v1/training/report":        allow(trainingReaders...),
+	"GET /api/v1/training/export":        allow(auth.RoleAdmin, auth.RoleAuditor),
+	"GET /api/v1/findings":               allow(staff...),
+	"POST /api/v1/findings":              allow(responders...),
+	"POST /api/v1/findings/import":       allow(responders...),
+	"GET /api/v1/findings/{id}":          allow(staff...),
+	"PATCH /api/v1/findings/{id}": allow(auth.RoleAdmin, auth.RoleResponder,
+		auth.RoleServiceEngineer),
+	"GET /api/v1/exercises":             allow(staff...),
+	"POST /api/v1/exercises":            allow(responders...),
+	"GET /api/v1/exercises/{id}":        allow(staff...),
+	"PATCH /api/v1/exercises/{id}":      allow(responders...),
+	"POST /api/v1/exercises/{id}/runs":  allow(responders...),
+	"GET /api/v1/exercises/{id}/alerts": allow(staff...),
+	"GET /api/v1/exercises/{id}/report": allow(staff...),
 
 	"GET /api/v1/openapi.json": public,
 	"GET /healthz":             public,

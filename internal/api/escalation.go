@@ -52,9 +52,10 @@ func (s *server) postEscalate(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, engagementList{Items: all, Added: added})
 }
 
-// engage plans the engagements of incident id and stores, records and
-// notifies the new ones. escalated records incident.escalated with reason.
-// It returns every engagement and the IDs added.
+// engage plans the engagements of incident id, stores and records the new
+// ones in one transaction, and then notifies them. escalated records
+// incident.escalated with reason. It returns every engagement and the IDs
+// added.
 func (s *server) engage(ctx context.Context, id int64, esc team.Escalation, escalated bool,
 	reason string) ([]team.Engagement, []int64, error) {
 	rec, err := s.cfg.Store.GetIncidentRecord(ctx, id)
@@ -78,15 +79,13 @@ func (s *server) engage(ctx context.Context, id int64, esc team.Escalation, esca
 		esc.Rules = team.DefaultRules()
 	}
 	added := team.Plan(esc)
-	if len(added) > 0 {
-		if err := s.cfg.Store.AddEngagements(ctx, added); err != nil {
+	if escalated || len(added) > 0 {
+		err := s.cfg.Store.Atomically(ctx, func(tx store.Tx) error {
+			return s.storeEngagements(ctx, tx, rec, added, escalated, reason)
+		})
+		if err != nil {
 			return nil, nil, err
 		}
-	}
-	objID := strconv.FormatInt(id, 10)
-	if escalated {
-		s.recordResponse(ctx, audit.IncidentEscalated, "incident", objID, map[string]any{
-			"number": rec.Record.Number, "reason": reason, "engaged": len(added)})
 	}
 	notifier := s.cfg.Response.Notifier
 	if notifier == nil {
@@ -95,14 +94,40 @@ func (s *server) engage(ctx context.Context, id int64, esc team.Escalation, esca
 	ids := make([]int64, len(added))
 	for i, e := range added {
 		ids[i] = e.ID
-		s.recordResponse(ctx, audit.MemberEngaged, "incident", objID, map[string]any{
-			"engagement": e.ID, "user": e.User, "team": e.Team, "role": e.Role, "rule": e.Rule,
-			"reason": e.Reason, "fallback": e.Fallback, "reevaluation": !escalated})
 		if err := notifier.Engaged(ctx, id, e, e.Reason); err != nil {
 			s.log.Warn("notify engaged member", "err", err, "incident_id", id)
 		}
 	}
 	return append(current, added...), ids, nil
+}
+
+// storeEngagements stores the engagements added to the team of rec's
+// incident and records them, and the escalation when escalated, in tx.
+func (s *server) storeEngagements(ctx context.Context, tx store.Tx, rec *store.IncidentRecord,
+	added []team.Engagement, escalated bool, reason string) error {
+	if len(added) > 0 {
+		if err := tx.AddEngagements(ctx, added); err != nil {
+			return err
+		}
+	}
+	objID := strconv.FormatInt(rec.ID, 10)
+	if escalated {
+		err := s.recordResponse(ctx, tx, audit.IncidentEscalated, "incident", objID,
+			map[string]any{"number": rec.Record.Number, "reason": reason,
+				"engaged": len(added)})
+		if err != nil {
+			return err
+		}
+	}
+	for _, e := range added {
+		err := s.recordResponse(ctx, tx, audit.MemberEngaged, "incident", objID, map[string]any{
+			"engagement": e.ID, "user": e.User, "team": e.Team, "role": e.Role, "rule": e.Rule,
+			"reason": e.Reason, "fallback": e.Fallback, "reevaluation": !escalated})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // factsOf returns what the engagement rules see of an incident.
@@ -125,16 +150,16 @@ func userName(ctx context.Context) string {
 	return audit.ActorFrom(ctx)
 }
 
-// recordResponse records an audit entry; a failure is logged, the change is
-// stored already.
-func (s *server) recordResponse(ctx context.Context, action audit.Action, objType,
-	objID string, details map[string]any) {
-	_, err := s.audit.Record(ctx, audit.Entry{Action: action, ObjectType: objType,
-		ObjectID: objID, Details: auditDetails(details)})
-	if err != nil {
-		s.log.Error("record audit entry", "err", err)
+// recordResponse records the audit entry of a response change in tx, the
+// change's transaction. The notifications that the change calls for are
+// notifyResponse's, once the transaction has committed.
+func (s *server) recordResponse(ctx context.Context, tx store.Tx, action audit.Action, objType,
+	objID string, details map[string]any) error {
+	if details == nil {
+		details = map[string]any{}
 	}
-	s.notifyResponse(ctx, action, objType, objID, details)
+	return s.audit.RecordIn(ctx, tx, audit.Entry{Action: action, ObjectType: objType,
+		ObjectID: objID, Details: auditDetails(details)})
 }
 
 // getIncidentTeam answers GET /api/v1/incidents/{id}/team.
@@ -201,13 +226,18 @@ func (s *server) postDisengage(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusConflict, err.Error())
 		return
 	}
-	if err := s.cfg.Store.EndEngagement(r.Context(), e); err != nil {
+	err = s.cfg.Store.Atomically(r.Context(), func(tx store.Tx) error {
+		if err := tx.EndEngagement(r.Context(), e); err != nil {
+			return err
+		}
+		return s.recordResponse(r.Context(), tx, audit.MemberDisengaged, "incident",
+			strconv.FormatInt(id, 10), map[string]any{"engagement": e.ID, "user": e.User,
+				"team": e.Team, "role": e.Role, "reason": e.DisengagedReason})
+	})
+	if err != nil {
 		s.storeError(w, "end engagement", err)
 		return
 	}
-	s.recordResponse(r.Context(), audit.MemberDisengaged, "incident", strconv.FormatInt(id, 10),
-		map[string]any{"engagement": e.ID, "user": e.User, "team": e.Team, "role": e.Role,
-			"reason": e.DisengagedReason})
 	writeJSON(w, http.StatusOK, e)
 }
 

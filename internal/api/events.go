@@ -62,6 +62,7 @@ func (s *server) postEvents(w http.ResponseWriter, r *http.Request) {
 		writeIngestError(w, status, msg)
 		return
 	}
+	events, rejects = s.checkExerciseTags(r, events, rejects)
 	resp := ingestResponse{Rejected: []rejectedLine{}, Incidents: []string{}}
 	for _, le := range rejects {
 		if what := tooLong(le); what != "" {

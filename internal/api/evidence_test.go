@@ -44,8 +44,8 @@ func newEvidenceFixture(t *testing.T, maxSize, buffer int64) *evidenceFixture {
 		t.Fatal(err)
 	}
 	f := newFixture(t, func(cfg *api.Config) {
-		svc, err := evidence.New(evidence.Config{Store: cfg.Store, Blobs: blobs,
-			Audit: audit.New(cfg.Store, nil), MaxSize: maxSize})
+		svc, err := evidence.New(evidence.Config{Store: store.View[evidence.Tx]{Store: cfg.Store},
+			Blobs: blobs, Audit: audit.New(cfg.Store, nil), MaxSize: maxSize})
 		if err != nil {
 			t.Fatal(err)
 		}

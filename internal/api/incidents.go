@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -131,7 +132,8 @@ func decodeChange(r *http.Request, v any) *requestError {
 // optimistic concurrency: If-Match, when sent (and required when
 // needIfMatch), must name the current version, or the answer is 412 with
 // the current version; without it, a lost race is retried. The new record
-// is the answer; every note is recorded in the audit trail.
+// is the answer; every note is recorded in the audit trail, in the
+// transaction that saves the record.
 func (s *server) change(w http.ResponseWriter, r *http.Request, needIfMatch bool, edit editFunc) {
 	id, ok := pathID(w, r)
 	if !ok {
@@ -167,7 +169,12 @@ func (s *server) change(w http.ResponseWriter, r *http.Request, needIfMatch bool
 			s.storeError(w, "change incident", err)
 			return
 		}
-		err = s.cfg.Store.UpdateIncidentRecord(r.Context(), rec)
+		err = s.cfg.Store.Atomically(r.Context(), func(tx store.Tx) error {
+			if err := tx.UpdateIncidentRecord(r.Context(), rec); err != nil {
+				return err
+			}
+			return s.recordNotes(r.Context(), tx, rec, notes)
+		})
 		var ce *store.ConflictError
 		if errors.As(err, &ce) && (sent || attempt < changeRetries) {
 			if sent {
@@ -180,7 +187,6 @@ func (s *server) change(w http.ResponseWriter, r *http.Request, needIfMatch bool
 			s.storeError(w, "update incident record", err)
 			return
 		}
-		s.recordNotes(r, rec, notes)
 		s.notifyNotes(r, rec, notes)
 		writeRecord(w, http.StatusOK, rec)
 		return
@@ -197,22 +203,23 @@ func stale(w http.ResponseWriter, sent, current int64) {
 		" read it again and reapply your change", sent, current), current})
 }
 
-// recordNotes records the audit entries of a saved change. The change is
-// stored already, so a failure is logged for an operator, not answered.
-func (s *server) recordNotes(r *http.Request, rec *store.IncidentRecord, notes []note) {
-	log := audit.New(s.cfg.Store, nil)
+// recordNotes records the audit entries of a change of rec in tx, the
+// transaction that saved it (rec.Version is the new version).
+func (s *server) recordNotes(ctx context.Context, tx store.Tx, rec *store.IncidentRecord,
+	notes []note) error {
 	for _, n := range notes {
 		if n.details == nil {
 			n.details = map[string]any{}
 		}
 		n.details["number"] = rec.Record.Number
 		n.details["version"] = rec.Version
-		_, err := log.Record(r.Context(), audit.Entry{Action: n.action, ObjectType: "incident",
+		err := s.audit.RecordIn(ctx, tx, audit.Entry{Action: n.action, ObjectType: "incident",
 			ObjectID: strconv.FormatInt(rec.ID, 10), Details: auditDetails(n.details)})
 		if err != nil {
-			s.log.Error("record audit entry", "err", err, "incident_id", rec.ID)
+			return err
 		}
 	}
+	return nil
 }
 
 // auditDetails marshals details built from plain values.

@@ -54,7 +54,16 @@ func (s *server) retryNotification(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	closeUnread(w, r)
-	n, err := s.cfg.Store.RetryNotification(r.Context(), id, time.Now())
+	var n *notify.Notification
+	err := s.cfg.Store.Atomically(r.Context(), func(tx store.Tx) error {
+		var err error
+		if n, err = tx.RetryNotification(r.Context(), id, time.Now()); err != nil {
+			return err
+		}
+		return s.recordResponse(r.Context(), tx, audit.NotificationRetried, "notification",
+			strconv.FormatInt(id, 10), map[string]any{"key": n.Key, "channel": n.Channel,
+				"recipient": n.Recipient, "last_error": n.LastError})
+	})
 	if errors.Is(err, store.ErrNotRetryable) {
 		writeError(w, http.StatusConflict, "only a failed or dead notification can be retried")
 		return
@@ -62,9 +71,6 @@ func (s *server) retryNotification(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, "retry notification", err)
 		return
 	}
-	s.recordResponse(r.Context(), audit.NotificationRetried, "notification",
-		strconv.FormatInt(id, 10), map[string]any{"key": n.Key, "channel": n.Channel,
-			"recipient": n.Recipient, "last_error": n.LastError})
 	writeJSON(w, http.StatusOK, n)
 }
 
@@ -110,7 +116,14 @@ func (s *server) createWebhook(w http.ResponseWriter, r *http.Request) {
 	if h.Triggers == nil {
 		h.Triggers = []notify.Trigger{}
 	}
-	err := s.cfg.Store.CreateWebhook(r.Context(), &h)
+	err := s.cfg.Store.Atomically(r.Context(), func(tx store.Tx) error {
+		if err := tx.CreateWebhook(r.Context(), &h); err != nil {
+			return err
+		}
+		return s.recordResponse(r.Context(), tx, audit.WebhookCreated, "webhook",
+			strconv.FormatInt(h.ID, 10), map[string]any{"name": h.Name, "host": hostOf(h.URL),
+				"triggers": h.Triggers})
+	})
 	if errors.Is(err, store.ErrDuplicate) {
 		writeError(w, http.StatusConflict, "a webhook named "+strconv.Quote(h.Name)+" exists")
 		return
@@ -118,8 +131,6 @@ func (s *server) createWebhook(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, "create webhook", err)
 		return
 	}
-	s.recordResponse(r.Context(), audit.WebhookCreated, "webhook", strconv.FormatInt(h.ID, 10),
-		map[string]any{"name": h.Name, "host": hostOf(h.URL), "triggers": h.Triggers})
 	writeJSON(w, http.StatusCreated, createdWebhook{Webhook: h, Secret: in.Secret})
 }
 
@@ -181,12 +192,17 @@ func (s *server) deleteWebhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	closeUnread(w, r)
-	if err := s.cfg.Store.DeleteWebhook(r.Context(), id); err != nil {
+	err := s.cfg.Store.Atomically(r.Context(), func(tx store.Tx) error {
+		if err := tx.DeleteWebhook(r.Context(), id); err != nil {
+			return err
+		}
+		return s.recordResponse(r.Context(), tx, audit.WebhookDeleted, "webhook",
+			strconv.FormatInt(id, 10), nil)
+	})
+	if err != nil {
 		s.storeError(w, "delete webhook", err)
 		return
 	}
-	s.recordResponse(r.Context(), audit.WebhookDeleted, "webhook", strconv.FormatInt(id, 10),
-		nil)
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -132,6 +132,7 @@ func (s *server) listAlerts(w http.ResponseWriter, r *http.Request) {
 	if page.Items == nil {
 		page.Items = []detect.Alert{}
 	}
+	s.markAlerts(r.Context(), page.Items)
 	for i := range page.Items {
 		a := &page.Items[i]
 		if a.Tags == nil {
@@ -168,6 +169,7 @@ func (s *server) listIncidents(w http.ResponseWriter, r *http.Request) {
 	if page.Items == nil {
 		page.Items = []incident.Incident{}
 	}
+	s.markIncidents(r.Context(), page.Items)
 	for i := range page.Items {
 		if page.Items[i].AlertIDs == nil {
 			page.Items[i].AlertIDs = []int64{}

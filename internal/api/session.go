@@ -171,14 +171,24 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 	s.startSession(w, r, u)
 }
 
-// startSession stores a new session for u, records user.login and sets the
-// cookie.
+// startSession stores a new session for u with its user.login entry, and
+// sets the cookie.
 func (s *server) startSession(w http.ResponseWriter, r *http.Request, u *store.User) {
 	ctx := r.Context()
 	now := time.Now()
+	p := &auth.Principal{Kind: auth.KindUser, ID: u.ID, Name: u.Name, Roles: u.Roles,
+		Tenant: u.Tenant}
 	secret, se, err := s.cfg.Sessions.NewSession(u.ID, now)
 	if err == nil {
-		err = s.cfg.Store.CreateSession(ctx, se)
+		err = s.cfg.Store.Atomically(ctx, func(tx store.Tx) error {
+			if err := tx.CreateSession(ctx, se); err != nil {
+				return err
+			}
+			pctx := auth.WithPrincipal(ctx, p)
+			return s.audit.RecordIn(pctx, tx, audit.Entry{Action: audit.UserLogin,
+				ObjectType: "user", ObjectID: u.Name, Tenant: u.Tenant,
+				Details: mustJSON(map[string]string{"remote": clientAddr(r)})})
+		})
 	}
 	if err != nil {
 		s.internalError(w, "create session", err)
@@ -188,13 +198,6 @@ func (s *server) startSession(w http.ResponseWriter, r *http.Request, u *store.U
 	if _, err := s.cfg.Store.DeleteExpiredSessions(ctx, now,
 		now.Add(-s.cfg.Sessions.Idle)); err != nil {
 		s.log.Warn("delete expired sessions", "err", err)
-	}
-	p := &auth.Principal{Kind: auth.KindUser, ID: u.ID, Name: u.Name, Roles: u.Roles,
-		Tenant: u.Tenant}
-	if !s.record(auth.WithPrincipal(ctx, p), w, audit.Entry{Action: audit.UserLogin,
-		ObjectType: "user", ObjectID: u.Name, Tenant: u.Tenant,
-		Details: mustJSON(map[string]string{"remote": clientAddr(r)})}) {
-		return
 	}
 	http.SetCookie(w, &http.Cookie{
 		Name: s.cookieName(), Value: string(secret), Path: "/", Expires: se.Expires,
@@ -206,7 +209,8 @@ func (s *server) startSession(w http.ResponseWriter, r *http.Request, u *store.U
 }
 
 // recordLoginFailed records user.login_failed; the name is what the client
-// sent, capped, and the password never appears.
+// sent, capped, and the password never appears. The entry is the whole
+// change (nothing else is stored), so it is appended on its own.
 func (s *server) recordLoginFailed(r *http.Request, name string) {
 	if len(name) > 64 {
 		name = name[:64]
@@ -245,13 +249,16 @@ func (s *server) logout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, _ := auth.PrincipalFrom(r.Context())
-	if err := s.cfg.Store.DeleteSession(r.Context(), se.ID); err != nil {
+	err := s.cfg.Store.Atomically(r.Context(), func(tx store.Tx) error {
+		if err := tx.DeleteSession(r.Context(), se.ID); err != nil {
+			return err
+		}
+		return s.audit.RecordIn(r.Context(), tx, audit.Entry{Action: audit.UserSessionEnded,
+			ObjectType: "user", ObjectID: p.Name, Tenant: p.Tenant,
+			Details: mustJSON(map[string]string{"reason": "logout"})})
+	})
+	if err != nil {
 		s.storeError(w, "delete session", err)
-		return
-	}
-	if !s.record(r.Context(), w, audit.Entry{Action: audit.UserSessionEnded, ObjectType: "user",
-		ObjectID: p.Name, Tenant: p.Tenant,
-		Details: mustJSON(map[string]string{"reason": "logout"})}) {
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: s.cookieName(), Value: "", Path: "/", MaxAge: -1,
@@ -287,16 +294,6 @@ func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any) bool
 		return false
 	case err != nil:
 		writeError(w, http.StatusBadRequest, "request body: "+err.Error())
-		return false
-	}
-	return true
-}
-
-// record appends an audit entry with the context's actor; on failure it
-// answers 500 and returns false.
-func (s *server) record(ctx context.Context, w http.ResponseWriter, e audit.Entry) bool {
-	if _, err := s.audit.Record(ctx, e); err != nil {
-		s.internalError(w, "record audit entry", err)
 		return false
 	}
 	return true

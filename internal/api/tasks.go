@@ -84,18 +84,25 @@ func (s *server) postTask(w http.ResponseWriter, r *http.Request) {
 		writeRequestError(w, invalid("task", "%v", err))
 		return
 	}
-	if err := s.cfg.Store.CreateTask(r.Context(), &t); err != nil {
+	var notes []note
+	err := s.saveTask(r.Context(), &t, func(tx store.Tx) error {
+		return tx.CreateTask(r.Context(), &t)
+	}, func() []note {
+		notes = []note{{audit.TaskCreated, map[string]any{"task": t.ID, "phase": t.Phase,
+			"kind": t.Kind, "title": t.Title, "owner": t.Owner, "high_impact": t.HighImpact}}}
+		if t.NeedsApproval() {
+			notes = append(notes, note{audit.ApprovalRequested, map[string]any{
+				"step": t.StepID(), "task": t.ID, "role": incident.RoleExecutive}})
+		}
+		return notes
+	})
+	if err != nil {
 		s.storeError(w, "create task", err)
 		return
 	}
-	s.syncGates(r.Context(), &t)
-	objID := strconv.FormatInt(id, 10)
-	s.recordResponse(r.Context(), audit.TaskCreated, "incident", objID, map[string]any{
-		"task": t.ID, "phase": t.Phase, "kind": t.Kind, "title": t.Title, "owner": t.Owner,
-		"high_impact": t.HighImpact})
-	if t.NeedsApproval() {
-		s.recordResponse(r.Context(), audit.ApprovalRequested, "incident", objID,
-			map[string]any{"step": t.StepID(), "task": t.ID, "role": incident.RoleExecutive})
+	for _, n := range notes {
+		s.notifyResponse(r.Context(), n.action, "incident", strconv.FormatInt(id, 10),
+			n.details)
 	}
 	w.Header().Set("ETag", etag(t.Version))
 	writeJSON(w, http.StatusCreated, t)
@@ -159,7 +166,12 @@ func (s *server) patchTask(w http.ResponseWriter, r *http.Request) {
 		writeRequestError(w, invalid("task", "%v", err))
 		return
 	}
-	err := s.cfg.Store.UpdateTask(r.Context(), t)
+	err := s.saveTask(r.Context(), t, func(tx store.Tx) error {
+		return tx.UpdateTask(r.Context(), t)
+	}, func() []note {
+		return []note{{audit.TaskUpdated, map[string]any{"task": t.ID, "fields": fields,
+			"from": from, "status": t.Status, "result": t.Result, "version": t.Version}}}
+	})
 	var ce *store.ConflictError
 	if errors.As(err, &ce) {
 		stale(w, want, ce.Current)
@@ -168,10 +180,6 @@ func (s *server) patchTask(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, "update task", err)
 		return
 	}
-	s.syncGates(r.Context(), t)
-	s.recordResponse(r.Context(), audit.TaskUpdated, "incident",
-		strconv.FormatInt(t.IncidentID, 10), map[string]any{"task": t.ID, "fields": fields,
-			"from": from, "status": t.Status, "result": t.Result, "version": t.Version})
 	w.Header().Set("ETag", etag(t.Version))
 	writeJSON(w, http.StatusOK, t)
 }
@@ -216,36 +224,72 @@ func (s *server) readTaskChange(w http.ResponseWriter, r *http.Request) (*plan.T
 	return t, &in, want, true
 }
 
-// syncGates brings the incident's gates in line with t (plan.Sync),
-// retrying when another change wins the race. The task is stored already,
-// so a failure is logged for an operator.
-// TODO: store the task and the gates in one transaction, so that a crash
-// between the two cannot leave the eradication gate or the recovery
-// checklist behind the plan.
-func (s *server) syncGates(ctx context.Context, t *plan.Task) {
-	for range changeRetries + 1 {
+// saveTask runs write, the create or update of t, in one transaction with
+// the incident's gates brought in line with t (plan.Sync) and the audit
+// entries that notes returns once t is written (it has its ID then); when
+// the gates changed, each entry names the record's new version
+// (record_version). It retries when another change of the incident record
+// wins the race.
+func (s *server) saveTask(ctx context.Context, t *plan.Task, write func(tx store.Tx) error,
+	notes func() []note) error {
+	before := *t
+	objID := strconv.FormatInt(t.IncidentID, 10)
+	for attempt := 0; ; attempt++ {
 		rec, err := s.cfg.Store.GetIncidentRecord(ctx, t.IncidentID)
 		if err != nil {
-			s.log.Error("sync incident gates", "err", err, "incident_id", t.IncidentID)
-			return
+			return err
 		}
-		before := rec.Gates
-		before.EradicationSteps = append([]incident.EradicationStep(nil),
-			rec.Gates.EradicationSteps...)
-		before.RecoveryChecks = append([]incident.CheckItem(nil), rec.Gates.RecoveryChecks...)
-		plan.Sync(&rec.Gates, t)
-		if reflect.DeepEqual(before, rec.Gates) {
-			return
-		}
-		err = s.cfg.Store.UpdateIncidentRecord(ctx, rec)
-		var ce *store.ConflictError
-		if errors.As(err, &ce) {
+		err = s.cfg.Store.Atomically(ctx, func(tx store.Tx) error {
+			if err := write(tx); err != nil {
+				return err
+			}
+			synced, err := syncGates(ctx, tx, rec, t)
+			if err != nil {
+				return err
+			}
+			for _, n := range notes() {
+				if synced {
+					n.details["record_version"] = rec.Version
+				}
+				err := s.recordResponse(ctx, tx, n.action, "incident", objID, n.details)
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		var lost *gatesConflict
+		if errors.As(err, &lost) && attempt < changeRetries {
+			*t = before
 			continue
 		}
-		if err != nil {
-			s.log.Error("sync incident gates", "err", err, "incident_id", t.IncidentID)
-		}
-		return
+		return err
 	}
-	s.log.Error("sync incident gates: lost every race", "incident_id", t.IncidentID)
+}
+
+// gatesConflict is a race to save an incident's gates that another change
+// won; saveTask tries again. It does not unwrap to the *store.ConflictError,
+// which would read as a stale task.
+type gatesConflict struct{ err error }
+
+func (e *gatesConflict) Error() string { return "sync incident gates: " + e.err.Error() }
+
+// syncGates brings rec's gates in line with t (plan.Sync) and saves rec in
+// tx when they changed, reporting whether it did.
+func syncGates(ctx context.Context, tx store.Tx, rec *store.IncidentRecord, t *plan.Task) (bool,
+	error) {
+	before := rec.Gates
+	before.EradicationSteps = append([]incident.EradicationStep(nil),
+		rec.Gates.EradicationSteps...)
+	before.RecoveryChecks = append([]incident.CheckItem(nil), rec.Gates.RecoveryChecks...)
+	plan.Sync(&rec.Gates, t)
+	if reflect.DeepEqual(before, rec.Gates) {
+		return false, nil
+	}
+	err := tx.UpdateIncidentRecord(ctx, rec)
+	var ce *store.ConflictError
+	if errors.As(err, &ce) {
+		return false, &gatesConflict{err}
+	}
+	return err == nil, err
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -100,7 +101,13 @@ func (s *server) createTeam(w http.ResponseWriter, r *http.Request) {
 		writeRequestError(w, invalid("team", "%v", err))
 		return
 	}
-	err := s.cfg.Store.CreateTeam(r.Context(), &t)
+	err := s.cfg.Store.Atomically(r.Context(), func(tx store.Tx) error {
+		if err := tx.CreateTeam(r.Context(), &t); err != nil {
+			return err
+		}
+		return s.recordTeam(r.Context(), tx, audit.TeamCreated, &t,
+			map[string]any{"name": t.Name, "kind": t.Kind})
+	})
 	if errors.Is(err, store.ErrDuplicate) {
 		writeError(w, http.StatusConflict, "team "+t.ID+" exists already")
 		return
@@ -108,7 +115,6 @@ func (s *server) createTeam(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, "create team", err)
 		return
 	}
-	s.recordTeam(r, audit.TeamCreated, &t, map[string]any{"name": t.Name, "kind": t.Kind})
 	writeTeam(w, http.StatusCreated, &t)
 }
 
@@ -186,7 +192,7 @@ func (s *server) putRoster(w http.ResponseWriter, r *http.Request) {
 }
 
 // changeTeam applies edit to the team named in the path under If-Match,
-// validates and saves it, and records the audit entry edit names.
+// validates and saves it with the audit entry edit names.
 func (s *server) changeTeam(w http.ResponseWriter, r *http.Request,
 	edit func(t *team.Team) (audit.Action, map[string]any)) {
 	want, sent, err := ifMatch(r)
@@ -213,7 +219,12 @@ func (s *server) changeTeam(w http.ResponseWriter, r *http.Request,
 		writeRequestError(w, invalid("team", "%v", err))
 		return
 	}
-	err = s.cfg.Store.UpdateTeam(r.Context(), t)
+	err = s.cfg.Store.Atomically(r.Context(), func(tx store.Tx) error {
+		if err := tx.UpdateTeam(r.Context(), t); err != nil {
+			return err
+		}
+		return s.recordTeam(r.Context(), tx, action, t, details)
+	})
 	var ce *store.ConflictError
 	if errors.As(err, &ce) {
 		stale(w, want, ce.Current)
@@ -222,19 +233,16 @@ func (s *server) changeTeam(w http.ResponseWriter, r *http.Request,
 		s.storeError(w, "update team", err)
 		return
 	}
-	s.recordTeam(r, action, t, details)
 	writeTeam(w, http.StatusOK, t)
 }
 
-// recordTeam records an audit entry about team t.
-func (s *server) recordTeam(r *http.Request, action audit.Action, t *team.Team,
-	details map[string]any) {
+// recordTeam records an audit entry about team t in tx, the transaction
+// that saved it.
+func (s *server) recordTeam(ctx context.Context, tx store.Tx, action audit.Action, t *team.Team,
+	details map[string]any) error {
 	details["version"] = t.Version
-	_, err := s.audit.Record(r.Context(), audit.Entry{Action: action, ObjectType: "team",
+	return s.audit.RecordIn(ctx, tx, audit.Entry{Action: action, ObjectType: "team",
 		ObjectID: t.ID, Details: auditDetails(details)})
-	if err != nil {
-		s.log.Error("record audit entry", "err", err)
-	}
 }
 
 // getOnCall answers GET /api/v1/teams/{id}/oncall?at=: who the team

@@ -1,7 +1,9 @@
 package api
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -76,22 +78,12 @@ func (s *server) createToken(w http.ResponseWriter, r *http.Request) {
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	t := store.Token{Name: req.Name, Hash: hash, Role: req.Role, Tenant: req.Tenant,
 		Created: now, Expires: now.Add(life), CreatedBy: audit.ActorFrom(r.Context())}
-	if err := s.cfg.Store.CreateToken(r.Context(), t); errors.Is(err, store.ErrDuplicate) {
+	stored, err := s.storeToken(r.Context(), t)
+	if errors.Is(err, store.ErrDuplicate) {
 		writeError(w, http.StatusConflict, "a token named "+strconv.Quote(t.Name)+" exists")
 		return
 	} else if err != nil {
 		s.internalError(w, "create token", err)
-		return
-	}
-	// The store assigns the ID; read it back by the hash.
-	stored, err := s.cfg.Store.TokenByHash(r.Context(), hash)
-	if err != nil {
-		s.internalError(w, "read created token", err)
-		return
-	}
-	if !s.record(r.Context(), w, audit.Entry{Action: audit.TokenCreated, ObjectType: "token",
-		ObjectID: t.Name, Tenant: t.Tenant, Details: mustJSON(map[string]any{"id": stored.ID,
-			"name": t.Name, "role": t.Role, "expires": t.Expires})}) {
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
@@ -99,6 +91,27 @@ func (s *server) createToken(w http.ResponseWriter, r *http.Request) {
 		tokenView
 		Token string `json:"token"`
 	}{newTokenView(stored), secret})
+}
+
+// storeToken stores t with its token.created entry, in one transaction,
+// and returns it as stored.
+func (s *server) storeToken(ctx context.Context, t store.Token) (*store.Token, error) {
+	var stored *store.Token
+	err := s.cfg.Store.Atomically(ctx, func(tx store.Tx) error {
+		if err := tx.CreateToken(ctx, t); err != nil {
+			return err
+		}
+		// The store assigns the ID; read it back by the hash.
+		var err error
+		if stored, err = tx.TokenByHash(ctx, t.Hash); err != nil {
+			return fmt.Errorf("read created token: %w", err)
+		}
+		return s.audit.RecordIn(ctx, tx, audit.Entry{Action: audit.TokenCreated,
+			ObjectType: "token", ObjectID: t.Name, Tenant: t.Tenant, Details: mustJSON(
+				map[string]any{"id": stored.ID, "name": t.Name, "role": t.Role,
+					"expires": t.Expires})})
+	})
+	return stored, err
 }
 
 // listTokens answers GET /api/v1/tokens: every token, revoked and expired
@@ -129,12 +142,16 @@ func (s *server) revokeToken(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := s.cfg.Store.RevokeToken(r.Context(), id); err != nil {
+	err := s.cfg.Store.Atomically(r.Context(), func(tx store.Tx) error {
+		if err := tx.RevokeToken(r.Context(), id); err != nil {
+			return err
+		}
+		return s.audit.RecordIn(r.Context(), tx, audit.Entry{Action: audit.TokenRevoked,
+			ObjectType: "token", ObjectID: strconv.FormatInt(id, 10),
+			Details: mustJSON(map[string]any{"id": id})})
+	})
+	if err != nil {
 		s.storeError(w, "revoke token", err)
-		return
-	}
-	if !s.record(r.Context(), w, audit.Entry{Action: audit.TokenRevoked, ObjectType: "token",
-		ObjectID: strconv.FormatInt(id, 10), Details: mustJSON(map[string]any{"id": id})}) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/vigilsec/vigil/internal/detect"
 	"github.com/vigilsec/vigil/internal/store"
 	"github.com/vigilsec/vigil/internal/triage"
 )
@@ -94,7 +95,9 @@ func (s *server) writeAlert(w http.ResponseWriter, r *http.Request, id int64) {
 		s.storeError(w, "get alert", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, a)
+	one := []detect.Alert{*a}
+	s.markAlerts(r.Context(), one)
+	writeJSON(w, http.StatusOK, one[0])
 }
 
 // alertAction runs a triage step on the alert of the path and answers with

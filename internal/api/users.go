@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -68,16 +69,19 @@ func (s *server) createUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u.PasswordHash = hash
-	if err := s.cfg.Store.CreateUser(r.Context(), u); errors.Is(err, store.ErrDuplicate) {
+	err = s.cfg.Store.Atomically(r.Context(), func(tx store.Tx) error {
+		if err := tx.CreateUser(r.Context(), u); err != nil {
+			return err
+		}
+		return s.audit.RecordIn(r.Context(), tx, audit.Entry{Action: audit.UserCreated,
+			ObjectType: "user", ObjectID: u.Name, Tenant: u.Tenant, Details: mustJSON(
+				map[string]any{"id": u.ID, "roles": u.Roles, "password_generated": generated})})
+	})
+	if errors.Is(err, store.ErrDuplicate) {
 		writeError(w, http.StatusConflict, "a user named "+strconv.Quote(u.Name)+" exists")
 		return
 	} else if err != nil {
 		s.internalError(w, "create user", err)
-		return
-	}
-	if !s.record(r.Context(), w, audit.Entry{Action: audit.UserCreated, ObjectType: "user",
-		ObjectID: u.Name, Tenant: u.Tenant, Details: mustJSON(map[string]any{
-			"id": u.ID, "roles": u.Roles, "password_generated": generated})}) {
 		return
 	}
 	out := struct {
@@ -182,39 +186,42 @@ func (s *server) patchUser(w http.ResponseWriter, r *http.Request) {
 		changed = append(changed, "password")
 	}
 	u.Updated = time.Time{}
-	if err := s.cfg.Store.UpdateUser(r.Context(), u); err != nil {
+	err := s.cfg.Store.Atomically(r.Context(), func(tx store.Tx) error {
+		if err := tx.UpdateUser(r.Context(), u); err != nil {
+			return err
+		}
+		return s.recordUserChange(r.Context(), tx, u, oldRoles, changed)
+	})
+	if err != nil {
 		s.storeError(w, "update user", err)
-		return
-	}
-	if !s.recordUserChange(w, r, u, oldRoles, changed) {
 		return
 	}
 	writeJSON(w, http.StatusOK, newUserView(u))
 }
 
 // recordUserChange ends the sessions of a disabled user or a reset password
-// and records the change.
-func (s *server) recordUserChange(w http.ResponseWriter, r *http.Request, u *store.User,
-	oldRoles, changed []string) bool {
-	ctx := r.Context()
+// and records the change, in tx, the transaction that saved u.
+func (s *server) recordUserChange(ctx context.Context, tx store.Tx, u *store.User,
+	oldRoles, changed []string) error {
 	if slices.Contains(changed, "disabled") && u.Disabled || slices.Contains(changed, "password") {
-		if _, err := s.cfg.Store.DeleteUserSessions(ctx, u.ID); err != nil {
-			s.internalError(w, "delete user sessions", err)
-			return false
+		if _, err := tx.DeleteUserSessions(ctx, u.ID); err != nil {
+			return err
 		}
 	}
-	if !slices.Equal(oldRoles, u.Roles) && !s.record(ctx, w, audit.Entry{
-		Action: audit.UserRoleChanged, ObjectType: "user", ObjectID: u.Name, Tenant: u.Tenant,
-		Details: mustJSON(map[string]any{"id": u.ID, "from": oldRoles, "to": u.Roles})}) {
-		return false
+	if !slices.Equal(oldRoles, u.Roles) {
+		err := s.audit.RecordIn(ctx, tx, audit.Entry{Action: audit.UserRoleChanged,
+			ObjectType: "user", ObjectID: u.Name, Tenant: u.Tenant,
+			Details: mustJSON(map[string]any{"id": u.ID, "from": oldRoles, "to": u.Roles})})
+		if err != nil {
+			return err
+		}
 	}
-	if len(changed) > 0 && !s.record(ctx, w, audit.Entry{
-		Action: audit.UserUpdated, ObjectType: "user", ObjectID: u.Name, Tenant: u.Tenant,
-		Details: mustJSON(map[string]any{"id": u.ID, "changed": changed,
-			"disabled": u.Disabled})}) {
-		return false
+	if len(changed) == 0 {
+		return nil
 	}
-	return true
+	return s.audit.RecordIn(ctx, tx, audit.Entry{Action: audit.UserUpdated, ObjectType: "user",
+		ObjectID: u.Name, Tenant: u.Tenant, Details: mustJSON(map[string]any{"id": u.ID,
+			"changed": changed, "disabled": u.Disabled})})
 }
 
 // pathID reads the {id} path parameter, answering 400 when it is not a

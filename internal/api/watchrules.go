@@ -8,6 +8,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/audit"
 	"github.com/vigilsec/vigil/internal/plan"
+	"github.com/vigilsec/vigil/internal/store"
 )
 
 // MaxWatchRuleLifetime bounds how far ahead a watch rule may expire.
@@ -72,16 +73,21 @@ func (s *server) postWatchRule(w http.ResponseWriter, r *http.Request) {
 		writeRequestError(w, invalid("yaml", "%v", err))
 		return
 	}
-	if err := s.cfg.Store.AddWatchRule(r.Context(), &wr); err != nil {
+	err = s.cfg.Store.Atomically(r.Context(), func(tx store.Tx) error {
+		if err := tx.AddWatchRule(r.Context(), &wr); err != nil {
+			return err
+		}
+		return s.recordResponse(r.Context(), tx, audit.WatchRuleAdded, "incident",
+			strconv.FormatInt(id, 10), map[string]any{"watch_rule": wr.ID,
+				"rule_id": wr.RuleID, "title": wr.Title, "expires": wr.Expires})
+	})
+	if err != nil {
 		s.storeError(w, "add watch rule", err)
 		return
 	}
 	if s.cfg.Response.Watch != nil {
 		s.cfg.Response.Watch.Add(wr.ID, rule, id, wr.Expires)
 	}
-	s.recordResponse(r.Context(), audit.WatchRuleAdded, "incident", strconv.FormatInt(id, 10),
-		map[string]any{"watch_rule": wr.ID, "rule_id": wr.RuleID, "title": wr.Title,
-			"expires": wr.Expires})
 	writeJSON(w, http.StatusCreated, wr)
 }
 
@@ -118,14 +124,20 @@ func (s *server) deleteWatchRule(w http.ResponseWriter, r *http.Request) {
 	}
 	wr.RemovedAt, wr.RemovedBy = s.responseNow().UTC(), audit.ActorFrom(r.Context())
 	wr.RemovedReason = strings.TrimSpace(r.URL.Query().Get("reason"))
-	if err := s.cfg.Store.RemoveWatchRule(r.Context(), wr); err != nil {
+	err = s.cfg.Store.Atomically(r.Context(), func(tx store.Tx) error {
+		if err := tx.RemoveWatchRule(r.Context(), wr); err != nil {
+			return err
+		}
+		return s.recordResponse(r.Context(), tx, audit.WatchRuleRemoved, "incident",
+			strconv.FormatInt(id, 10), map[string]any{"watch_rule": wr.ID,
+				"rule_id": wr.RuleID, "reason": wr.RemovedReason})
+	})
+	if err != nil {
 		s.storeError(w, "remove watch rule", err)
 		return
 	}
 	if s.cfg.Response.Watch != nil {
 		s.cfg.Response.Watch.Remove(wr.ID)
 	}
-	s.recordResponse(r.Context(), audit.WatchRuleRemoved, "incident", strconv.FormatInt(id, 10),
-		map[string]any{"watch_rule": wr.ID, "rule_id": wr.RuleID, "reason": wr.RemovedReason})
 	writeJSON(w, http.StatusOK, wr)
 }

@@ -8,8 +8,9 @@ type Action string
 // Code is the stable short code of an Action: a letter for the object
 // (A alert, I incident, T token, U user, E evidence, P approval, X audit,
 // S suppression, C support case, V vulnerability report,
-// N notification and webhook, R response team, K task, W watch rule) and
-// three digits.
+// N notification and webhook, R response team, K task, W watch rule,
+// L training and the readiness policy, F finding, D exercise, Y inventory,
+// O tenant and contact) and three digits.
 type Code string
 
 // The actions and their codes. Only add to this block; never rename or
@@ -188,6 +189,78 @@ const (
 	// WebhookDeleted: a webhook endpoint was removed.
 	WebhookDeleted     Action = "webhook.deleted"
 	WebhookDeletedCode Code   = "N004"
+
+	// ReadinessPolicySet: the readiness policy (courses, role requirements,
+	// due-date rules, background checks, finding deadlines) was replaced.
+	ReadinessPolicySet     Action = "readiness_policy.set"
+	ReadinessPolicySetCode Code   = "L001"
+	// TrainingPersonSet: a person's training record (roles, teams, join
+	// date, environments, background checks) was created or replaced.
+	TrainingPersonSet     Action = "training_person.set"
+	TrainingPersonSetCode Code   = "L002"
+	// TrainingCompleted: a course completion was recorded with its evidence.
+	TrainingCompleted     Action = "training.completed"
+	TrainingCompletedCode Code   = "L003"
+	// FindingCreated: a penetration-test, scan, exercise or audit finding
+	// was entered.
+	FindingCreated     Action = "finding.created"
+	FindingCreatedCode Code   = "F001"
+	// FindingsImported: findings were imported from a CSV or JSON report.
+	FindingsImported     Action = "finding.imported"
+	FindingsImportedCode Code   = "F002"
+	// FindingUpdated: a finding's owner, severity, due date or text changed.
+	FindingUpdated     Action = "finding.updated"
+	FindingUpdatedCode Code   = "F003"
+	// FindingStateChanged: a finding moved on its way to closure (risk
+	// acceptances with their reason and expiry).
+	FindingStateChanged     Action = "finding.state_changed"
+	FindingStateChangedCode Code   = "F004"
+	// ExerciseCreated: an exercise or drill was planned.
+	ExerciseCreated     Action = "exercise.created"
+	ExerciseCreatedCode Code   = "D001"
+	// ExerciseUpdated: an exercise's details or status changed.
+	ExerciseUpdated     Action = "exercise.updated"
+	ExerciseUpdatedCode Code   = "D002"
+	// ExerciseRunRecorded: the measured result of a scenario replay was
+	// recorded on an exercise.
+	ExerciseRunRecorded     Action = "exercise.run_recorded"
+	ExerciseRunRecordedCode Code   = "D003"
+	// InventoryImported: the whole inventory was replaced from a YAML, CSV
+	// or JSON file (entry counts and revision in the details).
+	InventoryImported     Action = "inventory.imported"
+	InventoryImportedCode Code   = "Y001"
+	// InventoryEntrySaved: one inventory entry (region, datacenter,
+	// service, farm or server) was created or replaced.
+	InventoryEntrySaved     Action = "inventory.entry_saved"
+	InventoryEntrySavedCode Code   = "Y002"
+	// InventoryEntryDeleted: one inventory entry was removed.
+	InventoryEntryDeleted     Action = "inventory.entry_deleted"
+	InventoryEntryDeletedCode Code   = "Y003"
+	// TenantCreated: a tenant was created (by hand or by an import).
+	TenantCreated     Action = "tenant.created"
+	TenantCreatedCode Code   = "O001"
+	// TenantUpdated: a tenant's name or regulatory profile changed.
+	TenantUpdated     Action = "tenant.updated"
+	TenantUpdatedCode Code   = "O002"
+	// TenantDeleted: a tenant and its contacts were removed.
+	TenantDeleted     Action = "tenant.deleted"
+	TenantDeletedCode Code   = "O003"
+	// ContactAdded: a designated administrator was added to a tenant
+	// (never the contact's details, which are personal data: only its ID).
+	ContactAdded     Action = "contact.added"
+	ContactAddedCode Code   = "O004"
+	// ContactUpdated: a contact's details, preferred channel or last
+	// verification changed (the fields that changed, not their values).
+	ContactUpdated     Action = "contact.updated"
+	ContactUpdatedCode Code   = "O005"
+	// ContactRemoved: a contact was removed from a tenant.
+	ContactRemoved     Action = "contact.removed"
+	ContactRemovedCode Code   = "O006"
+	// IncidentScopeSet: an incident's scope was set or changed and its
+	// affected tenants recomputed; the details list the tenants added and
+	// removed.
+	IncidentScopeSet     Action = "incident.scope_set"
+	IncidentScopeSetCode Code   = "I010"
 )
 
 // codes maps each known action to its code.
@@ -244,6 +317,27 @@ var codes = map[Action]Code{
 	NotificationRetried:  NotificationRetriedCode,
 	WebhookCreated:       WebhookCreatedCode,
 	WebhookDeleted:       WebhookDeletedCode,
+	ReadinessPolicySet:   ReadinessPolicySetCode,
+	TrainingPersonSet:    TrainingPersonSetCode,
+	TrainingCompleted:    TrainingCompletedCode,
+	FindingCreated:       FindingCreatedCode,
+	FindingsImported:     FindingsImportedCode,
+	FindingUpdated:       FindingUpdatedCode,
+	FindingStateChanged:  FindingStateChangedCode,
+	ExerciseCreated:      ExerciseCreatedCode,
+	ExerciseUpdated:      ExerciseUpdatedCode,
+	ExerciseRunRecorded:  ExerciseRunRecordedCode,
+
+	InventoryImported:     InventoryImportedCode,
+	InventoryEntrySaved:   InventoryEntrySavedCode,
+	InventoryEntryDeleted: InventoryEntryDeletedCode,
+	TenantCreated:         TenantCreatedCode,
+	TenantUpdated:         TenantUpdatedCode,
+	TenantDeleted:         TenantDeletedCode,
+	ContactAdded:          ContactAddedCode,
+	ContactUpdated:        ContactUpdatedCode,
+	ContactRemoved:        ContactRemovedCode,
+	IncidentScopeSet:      IncidentScopeSetCode,
 }
 
 // Code returns the action's stable code ("A001"), or "" for an action that

@@ -39,11 +39,10 @@ const (
 // whether it stored a token. An envSecret shorter than MinSecretLen is an
 // error. Nodes that bootstrap one store at the same time create one token.
 //
-// When tokens is also an audit.Appender (the stores are), each token created
-// is recorded in the audit trail as token.created by "system", with its name
-// and role, never its secret or hash. The entry is appended right after the
-// token is stored; if that fails, Bootstrap returns the error and the token
-// stays without its entry.
+// When tokens is also a store.Transactor (the stores are), each token
+// created is recorded in the audit trail as token.created by "system", with
+// its name and role, never its secret or hash, in the transaction that
+// stores the token: if recording fails, the token is not stored either.
 func Bootstrap(ctx context.Context, tokens TokenStore, envSecret string) (secret string, created bool, err error) {
 	if envSecret != "" && len(envSecret) < MinSecretLen {
 		return "", false, fmt.Errorf("bootstrap admin token: the given secret has %d characters, "+
@@ -60,11 +59,8 @@ func Bootstrap(ctx context.Context, tokens TokenStore, envSecret string) (secret
 				return "", false, fmt.Errorf("bootstrap admin token: %w", err)
 			}
 		}
-		err := tokens.CreateToken(ctx,
+		err := createToken(ctx, tokens,
 			store.Token{Name: AdminTokenName, Hash: hash, Role: RoleAdmin})
-		if err == nil {
-			err = recordToken(ctx, tokens, AdminTokenName, RoleAdmin)
-		}
 		switch {
 		case err == nil && envSecret == "":
 			return secret, true, nil
@@ -87,7 +83,7 @@ func Bootstrap(ctx context.Context, tokens TokenStore, envSecret string) (secret
 	if !errors.Is(err, store.ErrNotFound) {
 		return "", false, fmt.Errorf("bootstrap admin token: %w", err)
 	}
-	err = tokens.CreateToken(ctx, store.Token{Name: EnvTokenName, Hash: HashToken(envSecret),
+	err = createToken(ctx, tokens, store.Token{Name: EnvTokenName, Hash: HashToken(envSecret),
 		Role: RoleAdmin})
 	if errors.Is(err, store.ErrDuplicate) {
 		return "", false, fmt.Errorf("bootstrap admin token: the given secret is not a usable "+
@@ -97,25 +93,27 @@ func Bootstrap(ctx context.Context, tokens TokenStore, envSecret string) (secret
 	if err != nil {
 		return "", false, fmt.Errorf("bootstrap admin token: %w", err)
 	}
-	if err := recordToken(ctx, tokens, EnvTokenName, RoleAdmin); err != nil {
-		return "", false, fmt.Errorf("bootstrap admin token: %w", err)
-	}
 	return "", true, nil
 }
 
-// recordToken records token.created when tokens is an audit.Appender.
-func recordToken(ctx context.Context, tokens TokenStore, name, role string) error {
-	app, ok := tokens.(audit.Appender)
+// createToken stores t, and records token.created in the same transaction
+// when tokens is a store.Transactor.
+func createToken(ctx context.Context, tokens TokenStore, t store.Token) error {
+	tr, ok := tokens.(store.Transactor)
 	if !ok {
-		return nil
+		return tokens.CreateToken(ctx, t)
 	}
-	details, err := json.Marshal(map[string]string{"name": name, "role": role})
+	details, err := json.Marshal(map[string]string{"name": t.Name, "role": t.Role})
 	if err != nil {
-		return fmt.Errorf("record token %q: %w", name, err)
+		return fmt.Errorf("record token %q: %w", t.Name, err)
 	}
-	_, err = audit.New(app, nil).Record(ctx, audit.Entry{
-		Actor: audit.SystemActor, Action: audit.TokenCreated, ObjectType: "token", ObjectID: name,
-		Details: details,
+	return tr.Atomically(ctx, func(tx store.Tx) error {
+		if err := tx.CreateToken(ctx, t); err != nil {
+			return err
+		}
+		return audit.New(nil, nil).RecordIn(ctx, tx, audit.Entry{
+			Actor: audit.SystemActor, Action: audit.TokenCreated, ObjectType: "token",
+			ObjectID: t.Name, Details: details,
+		})
 	})
-	return err
 }

@@ -29,6 +29,17 @@ type Alert struct {
 	Created time.Time `json:"created"`
 	// IncidentID is the incident the alert opened or joined; 0 for none.
 	IncidentID int64 `json:"incident_id,omitempty"`
+	// Tenants are the tenants of the alert's events, from the inventory
+	// enrichment (docs/field-mapping.md), sorted; empty when no event came
+	// from a host the inventory knows. A repeat folded into the alert adds
+	// its tenants.
+	Tenants []string `json:"tenants,omitempty"`
+	// Exercise is the exercise whose events raised the alert (their field
+	// vigil.exercise; see ExerciseOf), 0 for a real alert. The pipeline sets
+	// it and marks the alert (ExerciseMarker); the stores do not keep it in
+	// the alert's row, so reads fill it from the marks where the API shows
+	// alerts.
+	Exercise int64 `json:"exercise,omitempty"`
 
 	// GroupKey identifies the alert's group: the rule's grouping field
 	// values (see GroupKey). Matches of one rule with one GroupKey within the

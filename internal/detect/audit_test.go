@@ -19,7 +19,7 @@ func TestIngestAudit(t *testing.T) {
 	st := openStore(t)
 	p, err := detect.NewPipeline(detect.Config{
 		Events: st, Alerts: st, Incidents: st, Rules: rules,
-		Audit: audit.New(st, nil),
+		Audit: audit.New(st, nil), Tx: store.View[detect.Tx]{Store: st},
 	})
 	if err != nil {
 		t.Fatalf("NewPipeline: %v", err)

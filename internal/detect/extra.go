@@ -94,7 +94,7 @@ func IncidentTag(incidentID int64) string { return fmt.Sprintf("vigil.incident.%
 // raiseExtra matches the events against the extra rules and stores an
 // alert per match, linked to the rule's incident.
 func (p *Pipeline) raiseExtra(ctx context.Context, events []*event.Event,
-	ids []int64) []*Alert {
+	ids []int64, tenants [][]string) []*Alert {
 	if p.extra == nil {
 		return nil
 	}
@@ -104,17 +104,23 @@ func (p *Pipeline) raiseExtra(ctx context.Context, events []*event.Event,
 			a := &Alert{RuleID: r.ID, RuleTitle: r.Title, Level: r.Level,
 				Tags:     append(append([]string(nil), r.Tags...), IncidentTag(incidentID)),
 				EventIDs: []int64{ids[i]}, EventTime: e.Time, Created: p.now(),
-				IncidentID: incidentID}
-			if err := p.alerts.InsertAlert(ctx, a); err != nil {
+				IncidentID: incidentID, Exercise: ExerciseOf(e), Tenants: tenants[i]}
+			err := p.atomically(ctx, func(tx Tx) error {
+				if err := tx.InsertAlert(ctx, a); err != nil {
+					return err
+				}
+				return p.record(ctx, tx, a.Created, audit.AlertRaised, "alert", a.ID,
+					map[string]any{"rule_id": a.RuleID, "rule_title": a.RuleTitle,
+						"level": a.Level, "event_ids": a.EventIDs, "incident_id": incidentID,
+						"watch_rule": true})
+			})
+			if err != nil {
 				p.m.errors.Inc()
 				p.log.Error("store alert", "rule_id", r.ID, "incident_id", incidentID, "err", err)
 				return
 			}
 			p.m.alerts.WithLabelValues(levelLabel(r.Level)).Inc()
-			p.record(ctx, a.Created, audit.AlertRaised, "alert", a.ID, map[string]any{
-				"rule_id": a.RuleID, "rule_title": a.RuleTitle, "level": a.Level,
-				"event_ids": a.EventIDs, "incident_id": incidentID, "watch_rule": true,
-			})
+			p.mark(ctx, "alert", a.ID, a.Exercise)
 			alerts = append(alerts, a)
 		})
 	}

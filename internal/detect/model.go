@@ -2,6 +2,7 @@ package detect
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/vigilsec/vigil/internal/audit"
@@ -72,34 +73,62 @@ func (p *Pipeline) RaiseModelAlerts(ctx context.Context, alerts []ModelAlert) Re
 		return res
 	}
 	ctx = context.WithoutCancel(ctx)
-	res.Alerts = p.raiseModels(ctx, alerts, &res)
+	res.Alerts = p.raiseModels(ctx, alerts, nil, &res)
 	res.Incidents = p.open(ctx, res.Alerts)
 	return res
 }
 
-// raiseModels stores model alerts: a suppressed one (its event matching a
-// suppression of its RuleID) is dropped, a repeat folds into its group.
-func (p *Pipeline) raiseModels(ctx context.Context, alerts []ModelAlert, res *Result) []*Alert {
+// eventTenants maps each event of a batch to the tenants the Enricher
+// found for it, so that a model alert inherits its event's tenants.
+func eventTenants(events []*event.Event, tenants [][]string) map[*event.Event][]string {
+	m := make(map[*event.Event][]string, len(events))
+	for i, e := range events {
+		if len(tenants[i]) > 0 {
+			m[e] = tenants[i]
+		}
+	}
+	return m
+}
+
+// raiseModels stores model alerts like raise stores rule alerts: a
+// suppressed one (its event matching a suppression of its RuleID) is
+// dropped, a repeat folds into its group, and each new alert is stored
+// with its audit entry in one transaction. An alert takes the tenants
+// (from tenants) and the exercise of its event; a silence has no event,
+// hence neither.
+// TODO: give a silence the tenants of its service's hosts from the inventory.
+func (p *Pipeline) raiseModels(ctx context.Context, alerts []ModelAlert,
+	tenants map[*event.Event][]string, res *Result) []*Alert {
 	var out []*Alert
 	for _, ma := range alerts {
 		a := ma.Alert
-		if ma.Event != nil && p.suppress != nil &&
-			p.suppress.Suppressed(ctx, &sigma.Rule{ID: a.RuleID, Title: a.RuleTitle}, ma.Event) {
-			res.Suppressed++
-			continue
+		if ma.Event != nil {
+			if p.suppress != nil && p.suppress.Suppressed(ctx,
+				&sigma.Rule{ID: a.RuleID, Title: a.RuleTitle}, ma.Event) {
+				res.Suppressed++
+				continue
+			}
+			a.Tenants = tenants[ma.Event]
+			a.Exercise = ExerciseOf(ma.Event)
 		}
 		a.Created = p.now()
 		var repeat bool
-		var err error
-		if p.grouper != nil && a.GroupKey != "" {
-			window := ma.Window
-			if window <= 0 {
-				window = DefaultGroupWindow
+		err := p.atomically(ctx, func(tx Tx) error {
+			var err error
+			if repeat, err = p.storeModel(ctx, tx, a, ma.Window); err != nil || repeat {
+				return err
 			}
-			repeat, err = p.grouper.GroupAlert(ctx, a, window)
-		} else {
-			err = p.alerts.InsertAlert(ctx, a)
-		}
+			details := map[string]any{"rule_id": a.RuleID, "rule_title": a.RuleTitle,
+				"level": a.Level, "event_ids": a.EventIDs}
+			if a.Explanation != nil {
+				details["model"] = a.Explanation.Model
+				details["score"] = a.Explanation.Score
+			}
+			if a.Exercise != 0 {
+				details["exercise"] = a.Exercise
+			}
+			return p.record(ctx, tx, a.Created, audit.AlertRaised, "alert", a.ID, details)
+		})
 		if err != nil {
 			p.m.errors.Inc()
 			p.log.Error("store model alert", "rule_id", a.RuleID, "err", err)
@@ -110,14 +139,24 @@ func (p *Pipeline) raiseModels(ctx context.Context, alerts []ModelAlert, res *Re
 			continue
 		}
 		p.m.alerts.WithLabelValues(levelLabel(a.Level)).Inc()
-		details := map[string]any{"rule_id": a.RuleID, "rule_title": a.RuleTitle,
-			"level": a.Level, "event_ids": a.EventIDs}
-		if a.Explanation != nil {
-			details["model"] = a.Explanation.Model
-			details["score"] = a.Explanation.Score
-		}
-		p.record(ctx, a.Created, audit.AlertRaised, "alert", a.ID, details)
+		p.mark(ctx, "alert", a.ID, a.Exercise)
 		out = append(out, a)
 	}
 	return out
+}
+
+// storeModel stores a model alert through tx, grouped under its GroupKey
+// (kept apart per exercise) when the Config's Alerts is a grouper.
+func (p *Pipeline) storeModel(ctx context.Context, tx Tx, a *Alert,
+	window time.Duration) (repeat bool, err error) {
+	if p.grouper == nil || a.GroupKey == "" {
+		return false, tx.InsertAlert(ctx, a)
+	}
+	if window <= 0 {
+		window = DefaultGroupWindow
+	}
+	if a.Exercise != 0 { // an exercise's alerts never fold into real alerts
+		a.GroupKey += "\x00exercise " + strconv.FormatInt(a.Exercise, 10)
+	}
+	return tx.GroupAlert(ctx, a, window)
 }

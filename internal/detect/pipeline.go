@@ -33,10 +33,35 @@ type IncidentOpener interface {
 	CreateIncident(ctx context.Context, inc *incident.Incident) error
 }
 
-// AuditRecorder records entries in the audit trail. An *audit.Log is an
-// AuditRecorder.
+// AuditRecorder records entries in the audit trail through an Appender: a
+// store transaction. An *audit.Log is an AuditRecorder.
 type AuditRecorder interface {
-	Record(ctx context.Context, e audit.Entry) (audit.Entry, error)
+	RecordIn(ctx context.Context, app audit.Appender, e audit.Entry) error
+}
+
+// Tx is the part of a store transaction that the pipeline writes through,
+// so that an alert or an incident and the audit entry that records it are
+// stored together or not at all. store.Tx is one.
+type Tx interface {
+	AlertWriter
+	AlertGrouper
+	IncidentOpener
+	audit.Appender
+}
+
+// Transactor runs fn in one store transaction, committing what fn wrote
+// when it returns nil and nothing otherwise. store.View[detect.Tx] adapts a
+// store.Store.
+type Transactor interface {
+	Atomically(ctx context.Context, fn func(tx Tx) error) error
+}
+
+// Enricher adds the inventory's fields to an event before it is stored
+// and returns the tenants it found (docs/field-mapping.md); alerts inherit
+// them. A *scope.Cache is an Enricher. Enrich must be safe for concurrent
+// use.
+type Enricher interface {
+	Enrich(e *event.Event) []string
 }
 
 // Rules matches an event against a rule set, calling fn once for each rule
@@ -45,15 +70,20 @@ type Rules interface {
 	Match(e *event.Event, fn func(r *sigma.Rule))
 }
 
-// Config configures a Pipeline. Events, Alerts and Incidents are required;
-// the rest have defaults.
+// Config configures a Pipeline. Events, Alerts and Incidents are required,
+// and Tx with Audit; the rest have defaults.
 type Config struct {
 	// Events stores the ingested events. Required.
 	Events EventWriter
-	// Alerts stores the raised alerts. Required.
+	// Alerts stores the raised alerts, when Tx is nil. Required: when it is
+	// an AlertGrouper, alerts are deduplicated (see Ingest).
 	Alerts AlertWriter
-	// Incidents opens incidents for high and critical alerts. Required.
+	// Incidents opens incidents for high and critical alerts, when Tx is
+	// nil. Required.
 	Incidents IncidentOpener
+	// Tx, when set, stores each alert and each incident in a transaction
+	// of its own, with its audit entry. Required with Audit.
+	Tx Transactor
 	// Rules are matched against every event. Nil means no rules: events are
 	// stored and nothing fires.
 	Rules Rules
@@ -63,12 +93,18 @@ type Config struct {
 	// Suppressor drops suppressed matches before they raise an alert. Nil:
 	// nothing is suppressed.
 	Suppressor Suppressor
+	// Enricher adds inventory fields (server, farm, service, datacenter,
+	// region, tenants) to each event before it is stored. Nil: events are
+	// stored as given and alerts carry no tenant.
+	Enricher Enricher
 	// Models are anomaly models run on every stored event after the rules
 	// (see Models); their alerts go the rules' way (grouping, suppression,
-	// audit, incidents). Nil: none.
+	// audit in the alert's transaction, tenants, exercise marks,
+	// incidents). Nil: none.
 	Models Models
 	// Audit records alert.raised and incident.opened entries, with the actor
-	// of the Ingest context (audit.ActorFrom). Nil: nothing is recorded.
+	// of the Ingest context (audit.ActorFrom), in the transaction that
+	// stores the alert or incident. Nil: nothing is recorded.
 	Audit AuditRecorder
 	// Now is the clock for alert and incident times. Default time.Now.
 	Now func() time.Time
@@ -85,11 +121,14 @@ type Pipeline struct {
 	events    EventWriter
 	alerts    AlertWriter
 	incidents IncidentOpener
+	tx        Transactor
 	rules     Rules
 	extra     *ExtraRules
 	audit     AuditRecorder
 	grouper   AlertGrouper
+	marker    ExerciseMarker
 	suppress  Suppressor
+	enrich    Enricher
 	models    Models
 	now       func() time.Time
 	log       *slog.Logger
@@ -126,20 +165,27 @@ func NewPipeline(cfg Config) (*Pipeline, error) {
 	if cfg.Events == nil || cfg.Alerts == nil || cfg.Incidents == nil {
 		return nil, errors.New("detect: Config.Events, Alerts and Incidents are required")
 	}
+	if cfg.Audit != nil && cfg.Tx == nil {
+		return nil, errors.New("detect: Config.Audit needs Config.Tx, so that an alert and " +
+			"its audit entry are stored together")
+	}
 	p := &Pipeline{
 		events:    cfg.Events,
 		alerts:    cfg.Alerts,
 		incidents: cfg.Incidents,
+		tx:        cfg.Tx,
 		rules:     cfg.Rules,
 		extra:     cfg.Extra,
 		audit:     cfg.Audit,
 		suppress:  cfg.Suppressor,
+		enrich:    cfg.Enricher,
 		models:    cfg.Models,
 		now:       cfg.Now,
 		log:       cfg.Logger,
 		m:         newMetrics(),
 	}
 	p.grouper, _ = cfg.Alerts.(AlertGrouper)
+	p.marker, _ = cfg.Alerts.(ExerciseMarker)
 	if p.now == nil {
 		p.now = time.Now
 	}
@@ -172,15 +218,20 @@ func NewPipeline(cfg Config) (*Pipeline, error) {
 // logged at Error, counted in vigil_detect_errors_total and left out of the
 // Result, and Ingest still succeeds.
 //
-// Each stored alert and incident is recorded in the audit trail right after
-// it is stored, not in the same transaction: a crash between the two, or an
-// audit append that fails (logged at Error and counted like a store
-// failure), leaves an alert or incident without its entry.
-// TODO: record in the insert's transaction, so that no change escapes the
-// trail (#3).
+// With Config.Audit, each alert and incident is stored in one transaction
+// with its audit entry: an alert or incident is never kept without its
+// entry, nor an entry without it. An entry that cannot be appended makes
+// its alert or incident one that cannot be stored. The events stay: they
+// were stored, and acknowledged, before.
 func (p *Pipeline) Ingest(ctx context.Context, events []*event.Event) (Result, error) {
 	if len(events) == 0 {
 		return Result{}, nil
+	}
+	tenants := make([][]string, len(events))
+	if p.enrich != nil {
+		for i, e := range events {
+			tenants[i] = p.enrich.Enrich(e)
+		}
 	}
 	ids, err := p.events.InsertEvents(ctx, events)
 	if err != nil {
@@ -194,18 +245,21 @@ func (p *Pipeline) Ingest(ctx context.Context, events []*event.Event) (Result, e
 
 	res := Result{EventIDs: ids}
 	ctx = context.WithoutCancel(ctx)
-	res.Alerts = p.raise(ctx, events, ids, &res)
-	res.Alerts = append(res.Alerts, p.raiseExtra(ctx, events, ids)...)
+	res.Alerts = p.raise(ctx, events, ids, tenants, &res)
+	res.Alerts = append(res.Alerts, p.raiseExtra(ctx, events, ids, tenants)...)
 	if p.models != nil {
-		res.Alerts = append(res.Alerts, p.raiseModels(ctx, p.models.Observe(events, ids), &res)...)
+		raised := p.models.Observe(events, ids)
+		res.Alerts = append(res.Alerts, p.raiseModels(ctx, raised, eventTenants(events, tenants),
+			&res)...)
 	}
 	res.Incidents = p.open(ctx, res.Alerts)
 	return res, nil
 }
 
-// raise matches the events and stores an alert per match.
+// raise matches the events and stores an alert per match, with the
+// tenants of its event.
 func (p *Pipeline) raise(ctx context.Context, events []*event.Event, ids []int64,
-	res *Result) []*Alert {
+	tenants [][]string, res *Result) []*Alert {
 	if p.rules == nil {
 		return nil
 	}
@@ -229,8 +283,22 @@ func (p *Pipeline) raise(ctx context.Context, events []*event.Event, ids []int64
 				EventIDs:  []int64{ids[i]},
 				EventTime: e.Time,
 				Created:   p.now(),
+				Tenants:   tenants[i],
+				Exercise:  ExerciseOf(e),
 			}
-			repeat, err := p.store(ctx, a, r, e)
+			var repeat bool
+			err := p.atomically(ctx, func(tx Tx) error {
+				var err error
+				if repeat, err = p.store(ctx, tx, a, r, e); err != nil || repeat {
+					return err
+				}
+				details := map[string]any{"rule_id": a.RuleID, "rule_title": a.RuleTitle,
+					"level": a.Level, "event_ids": a.EventIDs}
+				if a.Exercise != 0 {
+					details["exercise"] = a.Exercise
+				}
+				return p.record(ctx, tx, a.Created, audit.AlertRaised, "alert", a.ID, details)
+			})
 			if err != nil {
 				p.m.errors.Inc()
 				p.log.Error("store alert", "rule_id", r.ID, "err", err)
@@ -241,29 +309,58 @@ func (p *Pipeline) raise(ctx context.Context, events []*event.Event, ids []int64
 				continue
 			}
 			p.m.alerts.WithLabelValues(levelLabel(r.Level)).Inc()
-			p.record(ctx, a.Created, audit.AlertRaised, "alert", a.ID, map[string]any{
-				"rule_id": a.RuleID, "rule_title": a.RuleTitle, "level": a.Level,
-				"event_ids": a.EventIDs,
-			})
+			p.mark(ctx, "alert", a.ID, a.Exercise)
 			alerts = append(alerts, a)
 		}
 	}
 	return alerts
 }
 
-// store stores a, through the grouper when there is one and the match
-// groups (see Grouping).
-func (p *Pipeline) store(ctx context.Context, a *Alert, r *sigma.Rule,
+// store stores a through tx, grouped when the Config's Alerts is a grouper
+// and the match groups (see Grouping).
+func (p *Pipeline) store(ctx context.Context, tx Tx, a *Alert, r *sigma.Rule,
 	e *event.Event) (repeat bool, err error) {
 	if p.grouper == nil {
-		return false, p.alerts.InsertAlert(ctx, a)
+		return false, tx.InsertAlert(ctx, a)
 	}
 	var window time.Duration
 	a.Group, a.GroupKey, window = Grouping(r, e)
 	if a.GroupKey == "" {
-		return false, p.alerts.InsertAlert(ctx, a)
+		return false, tx.InsertAlert(ctx, a)
 	}
-	return p.grouper.GroupAlert(ctx, a, window)
+	if a.Exercise != 0 { // an exercise's matches never fold into real alerts
+		a.GroupKey += "\x00exercise " + strconv.FormatInt(a.Exercise, 10)
+	}
+	return tx.GroupAlert(ctx, a, window)
+}
+
+// atomically runs fn in one transaction of the Config's Tx, or, without
+// one, on the Config's own writers (there is no Audit then).
+func (p *Pipeline) atomically(ctx context.Context, fn func(tx Tx) error) error {
+	if p.tx == nil {
+		return fn(direct{p})
+	}
+	return p.tx.Atomically(ctx, fn)
+}
+
+// direct is the Tx of a pipeline without a Transactor: each write commits
+// on its own, and there is no audit trail to append to.
+type direct struct{ p *Pipeline }
+
+func (d direct) InsertAlert(ctx context.Context, a *Alert) error {
+	return d.p.alerts.InsertAlert(ctx, a)
+}
+
+func (d direct) GroupAlert(ctx context.Context, a *Alert, window time.Duration) (bool, error) {
+	return d.p.grouper.GroupAlert(ctx, a, window)
+}
+
+func (d direct) CreateIncident(ctx context.Context, inc *incident.Incident) error {
+	return d.p.incidents.CreateIncident(ctx, inc)
+}
+
+func (direct) AppendAudit(context.Context, *audit.Entry) error {
+	return errors.New("detect: no transaction to append an audit entry in")
 }
 
 // open opens one incident per rule for the alerts whose level calls for one,
@@ -280,7 +377,7 @@ func (p *Pipeline) open(ctx context.Context, alerts []*Alert) []*incident.Incide
 		if !opens || a.IncidentID != 0 { // a watch rule's alert has its incident
 			continue
 		}
-		key := a.RuleID + "\x00" + a.RuleTitle
+		key := a.RuleID + "\x00" + a.RuleTitle + "\x00" + strconv.FormatInt(a.Exercise, 10)
 		g, ok := byRule[key]
 		if !ok {
 			now := p.now()
@@ -291,6 +388,7 @@ func (p *Pipeline) open(ctx context.Context, alerts []*Alert) []*incident.Incide
 				Phase:    incident.PhaseDetected,
 				Opened:   now,
 				Updated:  now,
+				Exercise: a.Exercise,
 			}}
 			byRule[key] = g
 			order = append(order, g)
@@ -301,16 +399,25 @@ func (p *Pipeline) open(ctx context.Context, alerts []*Alert) []*incident.Incide
 
 	var opened []*incident.Incident
 	for _, g := range order {
-		if err := p.incidents.CreateIncident(ctx, g.inc); err != nil {
+		err := p.atomically(ctx, func(tx Tx) error {
+			if err := tx.CreateIncident(ctx, g.inc); err != nil {
+				return err
+			}
+			details := map[string]any{"number": g.inc.Number, "title": g.inc.Title,
+				"severity": g.inc.Severity, "alert_ids": g.inc.AlertIDs}
+			if g.inc.Exercise != 0 {
+				details["exercise"] = g.inc.Exercise
+			}
+			return p.record(ctx, tx, g.inc.Opened, audit.IncidentOpened, "incident", g.inc.ID,
+				details)
+		})
+		if err != nil {
 			p.m.errors.Inc()
 			p.log.Error("open incident", "rule_id", g.alerts[0].RuleID, "err", err)
 			continue
 		}
 		p.m.incidents.Inc()
-		p.record(ctx, g.inc.Opened, audit.IncidentOpened, "incident", g.inc.ID, map[string]any{
-			"number": g.inc.Number, "title": g.inc.Title, "severity": g.inc.Severity,
-			"alert_ids": g.inc.AlertIDs,
-		})
+		p.mark(ctx, "incident", g.inc.ID, g.inc.Exercise)
 		for _, a := range g.alerts {
 			a.IncidentID = g.inc.ID
 		}
@@ -319,23 +426,19 @@ func (p *Pipeline) open(ctx context.Context, alerts []*Alert) []*incident.Incide
 	return opened
 }
 
-// record appends an audit entry for a stored object, when an audit
-// recorder is configured. A failure is logged and counted, not returned: the
-// object is stored already.
-func (p *Pipeline) record(ctx context.Context, at time.Time, action audit.Action, objType string,
-	id int64, details map[string]any) {
+// record appends an audit entry for an object stored through tx, when an
+// audit recorder is configured; an error rolls the object back too.
+func (p *Pipeline) record(ctx context.Context, tx Tx, at time.Time, action audit.Action,
+	objType string, id int64, details map[string]any) error {
 	if p.audit == nil {
-		return
+		return nil
 	}
 	raw, err := audit.CanonicalDetails(details)
-	if err == nil {
-		_, err = p.audit.Record(ctx, audit.Entry{Time: at, Action: action, ObjectType: objType,
-			ObjectID: strconv.FormatInt(id, 10), Details: raw})
-	}
 	if err != nil {
-		p.m.errors.Inc()
-		p.log.Error("record audit entry", "err", err)
+		return fmt.Errorf("record %s: %w", action, err)
 	}
+	return p.audit.RecordIn(ctx, tx, audit.Entry{Time: at, Action: action, ObjectType: objType,
+		ObjectID: strconv.FormatInt(id, 10), Details: raw})
 }
 
 // levelLabel bounds the level label to the Sigma levels, so that a rule with

@@ -13,25 +13,36 @@ import (
 )
 
 // Store keeps evidence records and their custody logs. The store back ends
-// implement it (store.EvidenceStore); unknown IDs give an error wrapping
-// store.ErrNotFound.
+// implement it (store.EvidenceStore, with store.View[evidence.Tx] for
+// Atomically); unknown IDs give an error wrapping store.ErrNotFound.
 type Store interface {
-	// AddEvidence stores e and its first custody entry (an Acquired one) in
-	// one transaction, setting e.ID, first.ID and first.EvidenceID.
-	AddEvidence(ctx context.Context, e *Evidence, first *Custody) error
 	// GetEvidence returns one record with its CustodyCount.
 	GetEvidence(ctx context.Context, id int64) (*Evidence, error)
 	// ListEvidence returns an incident's records, oldest first.
 	ListEvidence(ctx context.Context, incidentID int64) ([]Evidence, error)
-	// AppendCustody appends c to its evidence's log, setting c.ID.
-	AppendCustody(ctx context.Context, c *Custody) error
 	// ListCustody returns an evidence's custody log in the order appended.
 	ListCustody(ctx context.Context, evidenceID int64) ([]Custody, error)
+	// Atomically runs fn in one store transaction, committing what fn
+	// wrote when it returns nil and nothing otherwise.
+	Atomically(ctx context.Context, fn func(tx Tx) error) error
 }
 
-// AuditRecorder records entries in the audit trail; an *audit.Log is one.
+// Tx is the part of a store transaction that the Service writes through,
+// so that a record or a custody entry and the audit entry that records it
+// are stored together or not at all. store.Tx is one.
+type Tx interface {
+	// AddEvidence stores e and its first custody entry (an Acquired one),
+	// setting e.ID, first.ID and first.EvidenceID.
+	AddEvidence(ctx context.Context, e *Evidence, first *Custody) error
+	// AppendCustody appends c to its evidence's log, setting c.ID.
+	AppendCustody(ctx context.Context, c *Custody) error
+	audit.Appender
+}
+
+// AuditRecorder records entries in the audit trail through an Appender: a
+// store transaction. An *audit.Log is one.
 type AuditRecorder interface {
-	Record(ctx context.Context, e audit.Entry) (audit.Entry, error)
+	RecordIn(ctx context.Context, app audit.Appender, e audit.Entry) error
 }
 
 // Config configures a Service. Store, Blobs and Audit are required.
@@ -49,9 +60,9 @@ type Config struct {
 
 // Service adds evidence, serves its content and keeps its chain of custody,
 // recording every step in the audit trail too. It is safe for concurrent
-// use. The custody entry and the audit entry of one step are written one
-// after the other, not in one transaction: a crash between them leaves the
-// custody entry without its audit entry, never the reverse.
+// use. The record or custody entry of one step and its audit entry are
+// stored in one transaction. The content is not: a blob that Put stored
+// stays when attaching it fails.
 type Service struct {
 	cfg Config
 }
@@ -136,17 +147,19 @@ func (s *Service) Attach(ctx context.Context, in NewEvidence, b Blob) (*Evidence
 	if err := first.Check(); err != nil {
 		return nil, fmt.Errorf("add evidence: %w", err)
 	}
-	if err := s.cfg.Store.AddEvidence(ctx, e, first); err != nil {
+	err = s.cfg.Store.Atomically(ctx, func(tx Tx) error {
+		if err := tx.AddEvidence(ctx, e, first); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, audit.EvidenceAdded, e.ID, map[string]any{
+			"incident_id": e.IncidentID, "sha256": e.SHA256, "size": e.Size,
+			"file_name": e.FileName, "media_type": e.MediaType, "source": in.Source,
+		})
+	})
+	if err != nil {
 		return nil, fmt.Errorf("add evidence: %w", err)
 	}
 	e.CustodyCount = 1
-	err = s.audit(ctx, audit.EvidenceAdded, e.ID, map[string]any{
-		"incident_id": e.IncidentID, "sha256": e.SHA256, "size": e.Size,
-		"file_name": e.FileName, "media_type": e.MediaType, "source": in.Source,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("add evidence %d: %w", e.ID, err)
-	}
 	return e, nil
 }
 
@@ -238,8 +251,8 @@ func (s *Service) Verify(ctx context.Context, id int64, reason string) (*Custody
 	return c, verr
 }
 
-// append fills c's actor and time, checks and appends it, then records
-// action in the audit trail.
+// append fills c's actor and time, checks it, and appends it with the
+// audit entry of action, in one transaction.
 func (s *Service) append(ctx context.Context, c *Custody, action audit.Action) error {
 	c.By, c.At = audit.ActorFrom(ctx), s.cfg.Now().UTC().Truncate(time.Microsecond)
 	if len(c.Details) == 0 {
@@ -248,11 +261,13 @@ func (s *Service) append(ctx context.Context, c *Custody, action audit.Action) e
 	if err := c.Check(); err != nil {
 		return fmt.Errorf("custody of evidence %d: %w", c.EvidenceID, err)
 	}
-	if err := s.cfg.Store.AppendCustody(ctx, c); err != nil {
-		return fmt.Errorf("custody of evidence %d: %w", c.EvidenceID, err)
-	}
-	err := s.audit(ctx, action, c.EvidenceID, map[string]any{
-		"custody_id": c.ID, "action": c.Action, "reason": c.Reason, "details": c.Details,
+	err := s.cfg.Store.Atomically(ctx, func(tx Tx) error {
+		if err := tx.AppendCustody(ctx, c); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, action, c.EvidenceID, map[string]any{
+			"custody_id": c.ID, "action": c.Action, "reason": c.Reason, "details": c.Details,
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("custody of evidence %d: %w", c.EvidenceID, err)
@@ -260,16 +275,15 @@ func (s *Service) append(ctx context.Context, c *Custody, action audit.Action) e
 	return nil
 }
 
-// audit records one evidence action.
-func (s *Service) audit(ctx context.Context, action audit.Action, id int64,
+// audit records one evidence action in tx.
+func (s *Service) audit(ctx context.Context, tx Tx, action audit.Action, id int64,
 	details map[string]any) error {
 	b, err := json.Marshal(details)
 	if err != nil {
 		return err
 	}
-	_, err = s.cfg.Audit.Record(ctx, audit.Entry{Action: action, ObjectType: "evidence",
+	return s.cfg.Audit.RecordIn(ctx, tx, audit.Entry{Action: action, ObjectType: "evidence",
 		ObjectID: strconv.FormatInt(id, 10), Details: b})
-	return err
 }
 
 // headWriter keeps the first 512 bytes written to it, for type sniffing.

@@ -24,6 +24,10 @@ type Incident struct {
 	// Opened is when the incident was opened; Updated when it last changed.
 	Opened  time.Time `json:"opened"`
 	Updated time.Time `json:"updated"`
+	// Exercise is the exercise whose events opened the incident, 0 for a
+	// real one; like detect.Alert.Exercise it lives in the store's exercise
+	// marks, and the API fills it on listings.
+	Exercise int64 `json:"exercise,omitempty"`
 }
 
 // Status and phase values. The phases of the state machine are typed Phase

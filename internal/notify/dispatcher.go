@@ -26,6 +26,12 @@ type IncidentInfo struct {
 	Phase  incident.Phase
 	Level  incident.Level // severity 0 (critical) to 4 (low)
 	Opened time.Time
+	// Exercise is the ID of the exercise whose events opened the
+	// incident; 0 for a real one. Nothing is sent about an exercise's
+	// incident.
+	// TODO: the regulatory notices to tenants (#4) must skip exercise
+	// incidents too; they do not exist yet, so no tenant is notified now.
+	Exercise int64
 }
 
 // Directory resolves people and incidents; the store provides one
@@ -211,6 +217,24 @@ func (d *Dispatcher) Updates(ctx context.Context, now time.Time) (int, error) {
 	return n, nil
 }
 
+// Remind queues a reminder of the preparation program to one person: to
+// email, or when it is empty to the e-mail of the Vigil user named person
+// (a person without one gets nothing), and to the webhooks that want
+// reminders. key makes it idempotent: a second reminder with the same key
+// is dropped. It implements readiness.Notifier.
+func (d *Dispatcher) Remind(ctx context.Context, key, person, email, subject,
+	body string) error {
+	p := Person{Name: person, Email: email}
+	if email == "" {
+		var err error
+		if p, err = d.dir.Person(ctx, person); err != nil {
+			return fmt.Errorf("remind %s: %w", person, err)
+		}
+	}
+	return d.send(ctx, message{trigger: TriggerReminder, key: key, subject: subject,
+		body: body, reason: "reminder to " + person, audience: []Person{p}})
+}
+
 // incidentAndPerson resolves an incident and a person.
 func (d *Dispatcher) incidentAndPerson(ctx context.Context, incidentID int64,
 	name string) (IncidentInfo, Person, error) {
@@ -224,7 +248,12 @@ func (d *Dispatcher) incidentAndPerson(ctx context.Context, incidentID int64,
 
 // send enqueues one e-mail per person with an address and one post per
 // webhook that wants the trigger; it tries them all and joins the errors.
+// A message about an exercise's incident is dropped: exercises never
+// notify anyone (docs/readiness.md).
 func (d *Dispatcher) send(ctx context.Context, m message) error {
+	if m.inc.Exercise != 0 {
+		return nil
+	}
 	hooks, err := d.q.ListWebhooks(ctx)
 	if err != nil {
 		return fmt.Errorf("notify %s: %w", m.trigger, err)
@@ -253,10 +282,14 @@ func (d *Dispatcher) send(ctx context.Context, m message) error {
 	return errors.Join(errs...)
 }
 
-// fullBody adds the incident's facts under the message.
+// fullBody adds the incident's facts under the message, when it is about
+// one.
 func (m message) fullBody() string {
 	var b strings.Builder
 	b.WriteString(m.body)
+	if m.inc.ID == 0 {
+		return b.String()
+	}
 	fmt.Fprintf(&b, "\n\nIncident: %s %s\nSeverity: %d\nPhase: %s\n", m.inc.Number,
 		m.inc.Title, m.inc.Level, m.inc.Phase)
 	return b.String()

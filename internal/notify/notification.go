@@ -58,12 +58,15 @@ const (
 	TriggerUpdate Trigger = "executive_update"
 	// TriggerTest: a test message sent by hand.
 	TriggerTest Trigger = "test"
+	// TriggerReminder: a reminder of the preparation program (training
+	// due, findings overdue; internal/readiness).
+	TriggerReminder Trigger = "reminder"
 )
 
 // Triggers lists every trigger.
 func Triggers() []Trigger {
 	return []Trigger{TriggerEngaged, TriggerAssigned, TriggerApproval, TriggerPhase,
-		TriggerUpdate, TriggerTest}
+		TriggerUpdate, TriggerTest, TriggerReminder}
 }
 
 // Notification is one message to one recipient over one channel, as the

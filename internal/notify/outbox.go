@@ -29,9 +29,27 @@ type Outbox interface {
 		next time.Time) error
 }
 
-// Auditor records audit entries; an *audit.Log is one.
+// Auditor records audit entries through an Appender: a store transaction.
+// An *audit.Log is one.
 type Auditor interface {
-	Record(ctx context.Context, e audit.Entry) (audit.Entry, error)
+	RecordIn(ctx context.Context, app audit.Appender, e audit.Entry) error
+}
+
+// Tx is the part of a store transaction that the Worker writes through, so
+// that a notification's last attempt and its notification.dead entry are
+// stored together. store.Tx is one.
+type Tx interface {
+	// RecordAttempt is Outbox's, in the transaction.
+	RecordAttempt(ctx context.Context, id int64, d Delivery, state State, attempts int,
+		next time.Time) error
+	audit.Appender
+}
+
+// Transactor runs fn in one store transaction, committing what fn wrote
+// when it returns nil and nothing otherwise. store.View[notify.Tx] adapts a
+// store.Store.
+type Transactor interface {
+	Atomically(ctx context.Context, fn func(tx Tx) error) error
 }
 
 // Retry is the retry policy: the n-th failed attempt (from 1) waits
@@ -98,8 +116,11 @@ type WorkerConfig struct {
 	Senders map[Channel]Sender
 	// Retry is the retry policy; zero fields take the defaults.
 	Retry Retry
-	// Audit records notification.dead; nil: not recorded.
+	// Audit records notification.dead, in the transaction of the last
+	// attempt's outcome; nil: not recorded.
 	Audit Auditor
+	// Tx runs that transaction. Required with Audit.
+	Tx Transactor
 	// Updates, when set, is asked every UpdateCheck to enqueue the periodic
 	// executive updates that are due.
 	Updates *Dispatcher
@@ -139,6 +160,9 @@ type Worker struct {
 func NewWorker(cfg WorkerConfig) (*Worker, error) {
 	if cfg.Outbox == nil {
 		return nil, errors.New("notify: WorkerConfig.Outbox is required")
+	}
+	if cfg.Audit != nil && cfg.Tx == nil {
+		return nil, errors.New("notify: WorkerConfig.Audit needs WorkerConfig.Tx")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -246,7 +270,7 @@ func (w *Worker) attempt(ctx context.Context, n *Notification) error {
 			state, next = StateDead, time.Time{}
 		}
 	}
-	if rerr := w.cfg.Outbox.RecordAttempt(ctx, n.ID, d, state, attempts, next); rerr != nil {
+	if rerr := w.recordAttempt(ctx, n, d, state, attempts, next); rerr != nil {
 		return fmt.Errorf("record attempt of notification %d: %w", n.ID, rerr)
 	}
 	log := w.log.With("notification_id", n.ID, "channel", n.Channel, "attempt", attempts)
@@ -257,7 +281,6 @@ func (w *Worker) attempt(ctx context.Context, n *Notification) error {
 		log.Warn("notification attempt failed", "err", err, "next_attempt", next)
 	case StateDead:
 		log.Error("notification dead after its last attempt", "err", err)
-		w.recordDead(ctx, n, attempts, d.Error)
 	}
 	return nil
 }
@@ -273,18 +296,28 @@ func (w *Worker) send(ctx context.Context, n *Notification) error {
 	return s.Send(ctx, n)
 }
 
-// recordDead records notification.dead in the audit trail.
-func (w *Worker) recordDead(ctx context.Context, n *Notification, attempts int, lastErr string) {
-	if w.cfg.Audit == nil {
-		return
+// recordAttempt stores the outcome of an attempt; a notification that died
+// is recorded as notification.dead in the same transaction. The delivery
+// itself (an e-mail, a webhook call) happened before and cannot be undone:
+// an attempt whose outcome fails to be stored is made again once the claim
+// expires.
+func (w *Worker) recordAttempt(ctx context.Context, n *Notification, d Delivery, state State,
+	attempts int, next time.Time) error {
+	if state != StateDead || w.cfg.Audit == nil {
+		return w.cfg.Outbox.RecordAttempt(ctx, n.ID, d, state, attempts, next)
 	}
-	details, _ := json.Marshal(map[string]any{"key": n.Key, "channel": n.Channel,
+	details, err := json.Marshal(map[string]any{"key": n.Key, "channel": n.Channel,
 		"recipient": n.Recipient, "trigger": n.Trigger, "incident_id": n.IncidentID,
-		"attempts": attempts, "last_error": lastErr})
-	_, err := w.cfg.Audit.Record(ctx, audit.Entry{Actor: "system",
-		Action: audit.NotificationDead, ObjectType: "notification",
-		ObjectID: strconv.FormatInt(n.ID, 10), Details: details})
+		"attempts": attempts, "last_error": d.Error})
 	if err != nil {
-		w.log.Error("record audit entry", "err", err, "notification_id", n.ID)
+		return err
 	}
+	return w.cfg.Tx.Atomically(ctx, func(tx Tx) error {
+		if err := tx.RecordAttempt(ctx, n.ID, d, state, attempts, next); err != nil {
+			return err
+		}
+		return w.cfg.Audit.RecordIn(ctx, tx, audit.Entry{Actor: audit.SystemActor,
+			Action: audit.NotificationDead, ObjectType: "notification",
+			ObjectID: strconv.FormatInt(n.ID, 10), Details: details})
+	})
 }

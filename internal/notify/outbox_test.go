@@ -97,7 +97,8 @@ func (e *env) worker(t *testing.T, retry notify.Retry, senders map[notify.Channe
 		senders = map[notify.Channel]notify.Sender{notify.ChannelEmail: e.mail}
 	}
 	w, err := notify.NewWorker(notify.WorkerConfig{Outbox: e.st, Senders: senders,
-		Retry: retry, Audit: audit.New(e.st, nil), Now: e.clk.Now,
+		Retry: retry, Audit: audit.New(e.st, nil), Tx: store.View[notify.Tx]{Store: e.st},
+		Now:    e.clk.Now,
 		Rand:   func() float64 { return 0.5 },
 		Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Poll:   5 * time.Millisecond, Lease: time.Minute})

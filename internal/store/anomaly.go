@@ -10,6 +10,8 @@ import (
 
 // AnomalyState keeps the anomaly models' state between restarts: templates,
 // rate histories and learned values, as one opaque document per name.
+// Saving it is not an audited change (it records what the models learned
+// from events, not a change anyone made), so it stays outside Tx.
 type AnomalyState interface {
 	// SaveAnomalyState stores data under name, replacing what was there.
 	SaveAnomalyState(ctx context.Context, name string, data []byte) error

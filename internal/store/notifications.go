@@ -74,7 +74,8 @@ type NotificationFilter struct {
 
 // NotifyDirectory returns the notify.Directory of a store: users by name,
 // the enabled executives, and incidents with their severity level (the
-// latest decision, else the foundation's severity word).
+// latest decision, else the foundation's severity word) and their exercise
+// mark; ActiveIncidents leaves exercises' incidents out.
 func NotifyDirectory(s Store) notify.Directory { return directory{s} }
 
 type directory struct{ s Store }
@@ -115,7 +116,13 @@ func (d directory) Incident(ctx context.Context, id int64) (notify.IncidentInfo,
 	if err != nil {
 		return notify.IncidentInfo{}, err
 	}
-	return incidentInfo(rec), nil
+	info := incidentInfo(rec)
+	marks, err := d.s.ExerciseMarks(ctx, MarkIncident, []int64{id})
+	if err != nil {
+		return notify.IncidentInfo{}, err
+	}
+	info.Exercise = marks[id]
+	return info, nil
 }
 
 func (d directory) ActiveIncidents(ctx context.Context) ([]notify.IncidentInfo, error) {
@@ -126,7 +133,18 @@ func (d directory) ActiveIncidents(ctx context.Context) ([]notify.IncidentInfo, 
 		if err != nil {
 			return nil, err
 		}
+		ids := make([]int64, len(page.Items))
+		for i, inc := range page.Items {
+			ids[i] = inc.ID
+		}
+		exercises, err := d.s.ExerciseMarks(ctx, MarkIncident, ids)
+		if err != nil {
+			return nil, err
+		}
 		for _, inc := range page.Items {
+			if exercises[inc.ID] != 0 {
+				continue // an exercise's incident gets no executive updates
+			}
 			rec, err := d.s.GetIncidentRecord(ctx, inc.ID)
 			if err != nil {
 				return nil, fmt.Errorf("incident %d: %w", inc.ID, err)

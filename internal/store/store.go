@@ -50,7 +50,11 @@ type Store interface {
 
 	Notifications // the notification outbox, delivery log and webhooks (notifications.go)
 
+	ScopeStore // inventory, tenants, contacts and incident scopes (scope.go)
+
+	Readiness    // training, findings, exercises and exercise marks (readiness.go)
 	AnomalyState // the anomaly models' saved state (anomaly.go)
+	Transactor   // several writes and their audit entries in one transaction (tx.go)
 
 	// InsertEvents stores events durably (committed before it returns) and
 	// returns their IDs in order. Fields are stored as JSON.
@@ -92,7 +96,8 @@ type Store interface {
 	// other append (from this process or another node) can interleave with,
 	// it reads the chain head, seals e after it (audit.Seal sets Seq,
 	// PrevHash and Hash), stores e and moves the head to e. On error e is
-	// left as it was.
+	// left as it was. An entry that records a change is appended with
+	// Tx.AppendAudit instead, in the change's own transaction.
 	AppendAudit(ctx context.Context, e *audit.Entry) error
 	// ListAudit returns audit entries, newest (highest seq) first. An
 	// unknown cursor gives ErrBadCursor.

@@ -52,11 +52,13 @@ func (s *Service) FileCase(ctx context.Context, c *Case) error {
 	now := s.now()
 	c.State, c.Reporter, c.Created, c.Updated = CaseOpen, audit.ActorFrom(ctx), now, now
 	c.IncidentID, c.VulnerabilityID, c.Assignee = 0, 0, ""
-	if err := s.st.CreateCase(ctx, c); err != nil {
-		return fmt.Errorf("file case: %w", err)
-	}
-	return s.record(ctx, now, audit.CaseFiled, "case", c.ID, map[string]any{
-		"tenant": c.Tenant, "title": c.Title, "service": c.Service, "level": c.Level})
+	return s.st.Atomically(ctx, func(tx store.Tx) error {
+		if err := tx.CreateCase(ctx, c); err != nil {
+			return fmt.Errorf("file case: %w", err)
+		}
+		return s.record(ctx, tx, now, audit.CaseFiled, "case", c.ID, map[string]any{
+			"tenant": c.Tenant, "title": c.Title, "service": c.Service, "level": c.Level})
+	})
 }
 
 // GetCase returns a case the principal can see; another tenant's case is
@@ -99,8 +101,8 @@ type Escalation struct {
 }
 
 // Escalate classifies an open case as a security incident or a
-// vulnerability report, stores that record and marks the case escalated.
-// It returns the case as stored.
+// vulnerability report, stores that record and marks the case escalated,
+// in one transaction with the audit entries. It returns the case as stored.
 func (s *Service) Escalate(ctx context.Context, caseID int64, esc Escalation) (*Case, error) {
 	c, err := s.GetCase(ctx, caseID)
 	if err != nil {
@@ -109,51 +111,78 @@ func (s *Service) Escalate(ctx context.Context, caseID int64, esc Escalation) (*
 	if c.State != CaseOpen {
 		return nil, fmt.Errorf("escalate case %d: it is %s: %w", caseID, c.State, ErrInvalid)
 	}
-	now := s.now()
-	details := map[string]any{"as": esc.As}
+	var v *Vulnerability
 	switch esc.As {
 	case AsIncident:
-		id, err := s.caseIncident(ctx, c, esc.IncidentID, now)
-		if err != nil {
-			return nil, fmt.Errorf("escalate case %d: %w", caseID, err)
+		if esc.IncidentID != 0 {
+			if _, err := s.st.GetIncident(ctx, esc.IncidentID); err != nil {
+				return nil, fmt.Errorf("escalate case %d: incident %d: %w", caseID,
+					esc.IncidentID, err)
+			}
 		}
-		c.IncidentID, details["incident_id"] = id, id
 	case AsVulnerability:
-		v := &Vulnerability{Title: c.Title, Kind: esc.Kind, Description: c.Seen,
+		v = &Vulnerability{Title: c.Title, Kind: esc.Kind, Description: c.Seen,
 			Severity: esc.Severity, Owner: esc.Owner, Tenant: c.Tenant, CaseID: c.ID}
 		if v.Severity == "" {
 			v.Severity = c.Level
 		}
-		if err := s.OpenVulnerability(ctx, v); err != nil {
+		if err := s.checkVulnerability(v); err != nil {
 			return nil, fmt.Errorf("escalate case %d: %w", caseID, err)
 		}
-		c.VulnerabilityID, details["vulnerability_id"] = v.ID, v.ID
 	default:
 		return nil, fmt.Errorf("escalate case %d: %w: as %q, want incident or vulnerability",
 			caseID, ErrInvalid, esc.As)
 	}
-	c.State, c.Updated = CaseEscalated, now
-	if err := s.st.UpdateCase(ctx, c); err != nil {
+	err = s.st.Atomically(ctx, func(tx store.Tx) error {
+		return s.escalate(ctx, tx, c, esc.IncidentID, v)
+	})
+	if err != nil {
 		return nil, fmt.Errorf("escalate case %d: %w", caseID, err)
 	}
-	return c, s.record(ctx, now, audit.CaseEscalated, "case", c.ID, details)
+	return c, nil
 }
 
-// caseIncident opens an incident for a case, or checks the one given.
-func (s *Service) caseIncident(ctx context.Context, c *Case, id int64, now time.Time) (int64, error) {
-	if id != 0 {
-		if _, err := s.st.GetIncident(ctx, id); err != nil {
-			return 0, fmt.Errorf("incident %d: %w", id, err)
+// escalate is Escalate's writes, in tx: the case joins incidentID, or a new
+// incident, or becomes the vulnerability report v when v is not nil.
+func (s *Service) escalate(ctx context.Context, tx store.Tx, c *Case, incidentID int64,
+	v *Vulnerability) error {
+	now := s.now()
+	details := map[string]any{}
+	if v == nil {
+		details["as"] = AsIncident
+		id, err := s.caseIncident(ctx, tx, c, incidentID, now)
+		if err != nil {
+			return err
 		}
+		c.IncidentID, details["incident_id"] = id, id
+	} else {
+		details["as"] = AsVulnerability
+		if err := s.storeVulnerability(ctx, tx, v); err != nil {
+			return err
+		}
+		c.VulnerabilityID, details["vulnerability_id"] = v.ID, v.ID
+	}
+	c.State, c.Updated = CaseEscalated, now
+	if err := tx.UpdateCase(ctx, c); err != nil {
+		return err
+	}
+	return s.record(ctx, tx, now, audit.CaseEscalated, "case", c.ID, details)
+}
+
+// caseIncident opens an incident for a case in tx, unless id names one
+// (checked by Escalate).
+func (s *Service) caseIncident(ctx context.Context, tx store.Tx, c *Case, id int64,
+	now time.Time) (int64, error) {
+	if id != 0 {
 		return id, nil
 	}
 	sev, _ := incident.SeverityFromLevel(c.Level)
 	inc := &incident.Incident{Title: c.Title, Severity: sev, Status: incident.StatusOpen,
 		Phase: incident.PhaseDetected, AlertIDs: []int64{}, Opened: now, Updated: now}
-	if err := s.st.CreateIncident(ctx, inc); err != nil {
+	if err := tx.CreateIncident(ctx, inc); err != nil {
 		return 0, fmt.Errorf("open incident: %w", err)
 	}
-	err := s.record(ctx, now, audit.IncidentOpened, "incident", inc.ID, map[string]any{
+	err := s.record(ctx, tx, now, audit.IncidentOpened, "incident", inc.ID, map[string]any{
 		"number": inc.Number, "title": inc.Title, "severity": inc.Severity, "case_id": c.ID})
 	return inc.ID, err
 }

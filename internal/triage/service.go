@@ -36,16 +36,19 @@ var (
 	ErrForbidden = errors.New("forbidden")
 )
 
-// Store is what the Service needs of the store.
+// Store is what the Service needs of the store. Every change is written
+// with its audit entries in one transaction (store.Transactor).
 type Store interface {
 	store.Triage
+	store.Transactor
 	CreateIncident(ctx context.Context, inc *incident.Incident) error
 	GetIncident(ctx context.Context, id int64) (*incident.Incident, error)
 }
 
-// Recorder appends entries to the audit trail; *audit.Log is one.
+// Recorder appends entries to the audit trail in a store transaction;
+// *audit.Log is one.
 type Recorder interface {
-	Record(ctx context.Context, e audit.Entry) (audit.Entry, error)
+	RecordIn(ctx context.Context, app audit.Appender, e audit.Entry) error
 }
 
 // Config configures a Service. Store and Audit are required.

@@ -10,6 +10,7 @@ import (
 	"github.com/vigilsec/vigil/internal/detect"
 	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/sigma"
+	"github.com/vigilsec/vigil/internal/store"
 )
 
 // CreateSuppression stores a suppression for sup.RuleID (required) and
@@ -17,6 +18,16 @@ import (
 // rule), with a reason (required) and an optional Expires, which must then
 // be in the future. ID, Created and CreatedBy are set on return.
 func (s *Service) CreateSuppression(ctx context.Context, sup *Suppression) error {
+	if err := s.checkSuppression(ctx, sup); err != nil {
+		return err
+	}
+	return s.st.Atomically(ctx, func(tx store.Tx) error {
+		return s.storeSuppression(ctx, tx, sup)
+	})
+}
+
+// checkSuppression checks sup and fills Fields, Created, CreatedBy and Hits.
+func (s *Service) checkSuppression(ctx context.Context, sup *Suppression) error {
 	now := s.now()
 	switch {
 	case strings.TrimSpace(sup.RuleID) == "":
@@ -30,12 +41,17 @@ func (s *Service) CreateSuppression(ctx context.Context, sup *Suppression) error
 		sup.Fields = map[string]string{}
 	}
 	sup.Created, sup.CreatedBy, sup.Hits = now, audit.ActorFrom(ctx), 0
-	if err := s.st.CreateSuppression(ctx, sup); err != nil {
+	return nil
+}
+
+// storeSuppression stores a checked suppression and records it, in tx.
+func (s *Service) storeSuppression(ctx context.Context, tx store.Tx, sup *Suppression) error {
+	if err := tx.CreateSuppression(ctx, sup); err != nil {
 		return fmt.Errorf("create suppression: %w", err)
 	}
-	return s.record(ctx, now, audit.SuppressionCreated, "suppression", sup.ID, map[string]any{
-		"rule_id": sup.RuleID, "fields": sup.Fields, "reason": sup.Reason,
-		"expires": sup.Expires, "alert_id": sup.AlertID})
+	return s.record(ctx, tx, sup.Created, audit.SuppressionCreated, "suppression", sup.ID,
+		map[string]any{"rule_id": sup.RuleID, "fields": sup.Fields, "reason": sup.Reason,
+			"expires": sup.Expires, "alert_id": sup.AlertID})
 }
 
 // ListSuppressions returns every suppression, newest first, expired ones
@@ -54,11 +70,13 @@ func (s *Service) DeleteSuppression(ctx context.Context, id int64) error {
 	if err != nil {
 		return fmt.Errorf("delete suppression %d: %w", id, err)
 	}
-	if err := s.st.DeleteSuppression(ctx, id); err != nil {
-		return fmt.Errorf("delete suppression %d: %w", id, err)
-	}
-	return s.record(ctx, s.now(), audit.SuppressionDeleted, "suppression", id, map[string]any{
-		"rule_id": sup.RuleID, "fields": sup.Fields, "hits": sup.Hits})
+	return s.st.Atomically(ctx, func(tx store.Tx) error {
+		if err := tx.DeleteSuppression(ctx, id); err != nil {
+			return fmt.Errorf("delete suppression %d: %w", id, err)
+		}
+		return s.record(ctx, tx, s.now(), audit.SuppressionDeleted, "suppression", id,
+			map[string]any{"rule_id": sup.RuleID, "fields": sup.Fields, "hits": sup.Hits})
+	})
 }
 
 // Suppressed reports whether a match of r on e is suppressed by a

@@ -17,7 +17,13 @@ var (
 	staff      = auth.StaffRoles
 	responders = []string{auth.RoleAdmin, auth.RoleResponder}
 	signedIn   = auth.Roles
+	// tenantReaders are staff and a tenant's own administrator.
+	tenantReaders = append([]string{auth.RoleTenantAdmin}, auth.StaffRoles...)
 )
+
+// webhookReaders may see the webhooks on the notifications page, as GET
+// /api/v1/webhooks allows.
+var webhookReaders = []string{auth.RoleAdmin}
 
 // pagePermissions maps every page route ("METHOD /pattern", as in
 // server.routes) to who may open it. A route missing from it answers 403
@@ -48,11 +54,53 @@ var pagePermissions = map[string]access{
 	"POST /incidents/{id}/transitions":    allow(responders...),
 	"GET /audit":                          allow(auth.RoleAdmin, auth.RoleAuditor),
 
+	// The plan, the virtual team, watch rules and evidence of an incident:
+	// responders and admins change them (as the API's routes they call);
+	// staff download evidence, each download in its chain of custody.
+	"POST /incidents/{id}/tasks":                     allow(responders...),
+	"POST /incidents/{id}/tasks/{task}":              allow(responders...),
+	"POST /incidents/{id}/escalate":                  allow(responders...),
+	"POST /incidents/{id}/team":                      allow(responders...),
+	"POST /incidents/{id}/team/{member}/disengage":   allow(responders...),
+	"POST /incidents/{id}/watch-rules":               allow(responders...),
+	"POST /incidents/{id}/watch-rules/{rule}/remove": allow(responders...),
+	"POST /incidents/{id}/evidence":                  allow(responders...),
+	"POST /incidents/{id}/evidence/events":           allow(responders...),
+	"POST /incidents/{id}/evidence/{ev}/custody":     allow(responders...),
+	"POST /incidents/{id}/evidence/{ev}/download":    allow(staff...),
+
+	// The directory of teams: staff read it, admins manage it.
+	"GET /teams":              allow(staff...),
+	"POST /teams":             allow(auth.RoleAdmin),
+	"POST /teams/{id}":        allow(auth.RoleAdmin),
+	"POST /teams/{id}/roster": allow(auth.RoleAdmin),
+
+	// Notifications to people: staff read the outbox, responders and
+	// admins retry a failed delivery. The webhooks on the same page are
+	// for webhookReaders.
+	"GET /notifications":             allow(staff...),
+	"POST /notifications/{id}/retry": allow(responders...),
+
 	// Support cases: the same roles as the API's routes they call.
 	"GET /cases": allow(append([]string{auth.RoleTenantAdmin}, staff...)...),
 	"POST /cases": allow(auth.RoleAdmin, auth.RoleResponder, auth.RoleServiceEngineer,
 		auth.RoleTenantAdmin),
 	"POST /cases/{id}/escalate": allow(responders...),
+
+	// The preparation program: staff read findings and exercises (the page
+	// leaves out training records for roles the API refuses them to).
+	"GET /readiness": allow(staff...),
+	// Inventory, tenants and incident scopes: the roles of the API routes
+	// they call (a tenant-admin sees and manages its own tenant).
+	"GET /inventory":                               allow(staff...),
+	"POST /inventory/import":                       allow(auth.RoleAdmin),
+	"GET /tenants":                                 allow(tenantReaders...),
+	"POST /tenants":                                allow(auth.RoleAdmin),
+	"GET /tenants/{id}":                            allow(tenantReaders...),
+	"POST /tenants/{id}/contacts":                  allow(auth.RoleAdmin, auth.RoleTenantAdmin),
+	"POST /tenants/{id}/contacts/{contact}/verify": allow(auth.RoleAdmin, auth.RoleTenantAdmin),
+	"POST /incidents/{id}/scope": allow(auth.RoleAdmin, auth.RoleResponder,
+		auth.RoleServiceEngineer),
 }
 
 // can reports whether p may use the page route key.

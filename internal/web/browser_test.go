@@ -3,7 +3,6 @@ package web
 import (
 	"archive/zip"
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -16,10 +15,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/vigilsec/vigil/internal/audit"
 	"github.com/vigilsec/vigil/internal/auth"
 	"github.com/vigilsec/vigil/internal/corpustest"
-	"github.com/vigilsec/vigil/internal/evidence"
 	"github.com/vigilsec/vigil/internal/incident"
 	"github.com/vigilsec/vigil/internal/sigma"
 )
@@ -187,9 +184,11 @@ func TestBrowserIncidentLifecycle(t *testing.T) {
 	}
 	e := newEnv(t, rs)
 	e.postEvents(t, t.Context(), data)
+	e.seedNotifications(t)
 
 	browser := newChrome(t, chrome)
 	r := &page{t: t, ctx: browser, base: e.srv.URL}
+	r.otherUser(auth.RoleAdmin).addTeam(t)
 	r.signIn(auth.RoleResponder)
 
 	// The queue lists the medium alerts, which open no incident by
@@ -212,13 +211,15 @@ func TestBrowserIncidentLifecycle(t *testing.T) {
 	incURL := strings.SplitN(loc, "#", 2)[0]
 	id := incURL[strings.LastIndex(incURL, "/")+1:]
 
-	addEvidence(t, e, id, data)
+	r.respond(incURL)
+	r.evidence(t, incURL, data)
 	r.record(incURL)
 	r.throughPhases(t, e, incURL)
 
 	r.do("reload", chromedp.Navigate(incURL), chromedp.WaitVisible(chromedp.ID("timeline")))
 	r.screenshot(out, "incident-page.png")
 	checkClosed(t, e, id)
+	r.directoryAndOutbox(t, out)
 }
 
 // record fills the incident's record in the browser: an action, an
@@ -260,39 +261,30 @@ func (p *page) throughPhases(t *testing.T, e *env, incURL string) {
 	if st := p.move("containment"); st != http.StatusOK {
 		t.Fatalf("to containment: status %d", st)
 	}
-	p.submit("plan a high-impact step",
-		chromedp.SendKeys(chromedp.CSS(`#approvals input[name=description]`),
-			"Reset the krbtgt account twice"),
-		chromedp.Click(chromedp.CSS(`input[name=high_impact]`)),
-		chromedp.Click(chromedp.ID("add-step")))
+	step := p.addTask("eradication", "Reset the krbtgt account twice", true)
 	if st := p.move("eradication"); st != http.StatusConflict ||
 		!strings.Contains(p.text("#error"), "approval") {
 		t.Fatalf("to eradication unapproved: status %d, want 409 with the gate", st)
 	}
 
 	// The executive signs in in a browser context of its own.
-	xctx, cancel := chromedp.NewContext(p.ctx, chromedp.WithNewBrowserContext())
-	defer cancel()
-	// The first run creates the tab and binds it to its context: no
-	// deadline there.
-	if err := chromedp.Do(xctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatalf("open a browser context: %v", err)
-	}
-	x := &page{t: t, ctx: xctx, base: p.base}
-	x.signIn(auth.RoleExecutive)
+	x := p.otherUser(auth.RoleExecutive)
 	x.do("open the incident", chromedp.Navigate(incURL))
 	x.submit("approve", chromedp.SendKeys(chromedp.CSS(`#approvals input[name=note]`),
-		"approved for tonight's window"), chromedp.Click(chromedp.ID("approve-step-1")))
+		"approved for tonight's window"), chromedp.Click(chromedp.ID("approve-"+step)))
 	if got := x.text("#approvals"); !strings.Contains(got, "approved by user:u-executive") {
 		t.Fatalf("approval not shown:\n%s", got)
 	}
 
 	p.do("reload", chromedp.Navigate(incURL))
-	for _, to := range []string{"eradication", "recovery"} {
-		if st := p.move(to); st != http.StatusOK {
-			t.Fatalf("to %s: status %d: %s", to, st, p.text("main"))
-		}
+	if st := p.move("eradication"); st != http.StatusOK {
+		t.Fatalf("to eradication: status %d: %s", st, p.text("main"))
 	}
+	p.setTask(step, "done", "krbtgt reset at 02:10 and 12:10")
+	if st := p.move("recovery"); st != http.StatusOK {
+		t.Fatalf("to recovery: status %d: %s", st, p.text("main"))
+	}
+	p.addWatchRule()
 	p.submit("add a check", chromedp.SendKeys(chromedp.CSS(`#recovery input[name=name]`),
 		"No new LSASS access for 24 hours"), chromedp.Click(chromedp.ID("add-check")))
 	p.submit("check done",
@@ -303,29 +295,6 @@ func (p *page) throughPhases(t *testing.T, e *env, incURL string) {
 	p.submit("sign off", chromedp.Click(chromedp.ID("signoff")))
 	if st := p.move("closed"); st != http.StatusOK {
 		t.Fatalf("to closed: status %d: %s", st, p.text("main"))
-	}
-}
-
-// addEvidence keeps the dataset as evidence of incident id, as a
-// responder, and records its transfer to forensics.
-func addEvidence(t *testing.T, e *env, id string, data string) {
-	t.Helper()
-	n, err := strconv.ParseInt(id, 10, 64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := audit.WithActor(t.Context(), "user:u-responder")
-	ev, err := e.ev.Add(ctx, evidence.NewEvidence{IncidentID: n,
-		FileName: "psh_lsass_memory_dump_comsvcs.json", Description: "Security and Sysmon " +
-			"events of WORKSTATION5", Source: "WORKSTATION5", Reason: "triage"},
-		strings.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = e.ev.Record(ctx, ev.ID, evidence.Transferred, "sent to forensics for analysis",
-		json.RawMessage(`{"to":"forensics"}`))
-	if err != nil {
-		t.Fatal(err)
 	}
 }
 
@@ -343,11 +312,13 @@ func checkClosed(t *testing.T, e *env, id string) {
 	r := rec.Record
 	if r.Phase != incident.PhaseClosed || r.Classification != incident.Confirmed ||
 		len(r.PhaseChanges) != 6 || len(rec.Gates.Approvals) != 1 ||
-		rec.Gates.Approvals[0].By != "user:u-executive" || len(r.Indicators) != 1 ||
+		rec.Gates.Approvals[0].By != "user:u-executive" ||
+		!strings.HasPrefix(rec.Gates.Approvals[0].Step, "task-") || len(r.Indicators) != 1 ||
 		len(r.Comments) != 1 || len(rec.AlertIDs) != 1 {
 		t.Errorf("stored record: phase %s, classification %s, %d phase changes, approvals %+v, "+
 			"%d indicators, %d comments, alerts %v", r.Phase, r.Classification,
 			len(r.PhaseChanges), rec.Gates.Approvals, len(r.Indicators), len(r.Comments),
 			rec.AlertIDs)
 	}
+	checkPlan(t, e, n)
 }

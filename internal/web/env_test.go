@@ -36,9 +36,10 @@ const ingestToken = "vgl_web-test-ingest-token-0123456789"
 // env is the API and the web UI over a SQLite store in a temporary folder,
 // served on a loopback port, with one user per role ("u-<role>").
 type env struct {
-	srv *httptest.Server
-	st  *sqlite.Store
-	ev  *evidence.Service
+	srv   *httptest.Server
+	st    *sqlite.Store
+	ev    *evidence.Service
+	blobs *evidence.FileBlobs
 }
 
 type noRules struct{}
@@ -78,7 +79,7 @@ func newEnv(t *testing.T, rules detect.Rules) *env {
 	}
 	log := audit.New(st, nil)
 	p, err := detect.NewPipeline(detect.Config{Events: st, Alerts: st, Incidents: st,
-		Rules: rules, Audit: log})
+		Rules: rules, Audit: log, Tx: store.View[detect.Tx]{Store: st}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +87,8 @@ func newEnv(t *testing.T, rules detect.Rules) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev, err := evidence.New(evidence.Config{Store: st, Blobs: blobs, Audit: log})
+	ev, err := evidence.New(evidence.Config{Store: store.View[evidence.Tx]{Store: st},
+		Blobs: blobs, Audit: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +107,7 @@ func newEnv(t *testing.T, rules detect.Rules) *env {
 	}
 	srv := httptest.NewServer(ui)
 	t.Cleanup(srv.Close)
-	return &env{srv: srv, st: st, ev: ev}
+	return &env{srv: srv, st: st, ev: ev, blobs: blobs}
 }
 
 // browser is an HTTP client with its own cookies that does not follow

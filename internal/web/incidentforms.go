@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/vigilsec/vigil/internal/incident"
 )
@@ -23,16 +24,26 @@ func (s *server) change(w http.ResponseWriter, r *http.Request, se *session, anc
 		return
 	}
 	err := do(r.Context(), "/api/v1/incidents/"+id)
-	var ae *apiError
-	switch {
-	case err == nil:
+	if err == nil {
 		http.Redirect(w, r, "/incidents/"+id+"#"+anchor, http.StatusSeeOther)
-	case errors.As(err, &ae) && ae.Status != http.StatusNotFound &&
-		ae.Status != http.StatusForbidden && ae.Status < 500:
-		s.showIncident(w, r, se, ae.Status, ae.Msg)
-	default:
-		s.fail(w, r, se, err)
+		return
 	}
+	s.incidentError(w, r, se, anchor, err)
+}
+
+// incidentError answers for a failed change of the incident: a refusal the
+// user can act on (a 4xx but 403 and 404) shows the incident page with the
+// API's message and status, the failed form (anchor) keeping its fields;
+// anything else is the error page.
+func (s *server) incidentError(w http.ResponseWriter, r *http.Request, se *session,
+	anchor string, err error) {
+	var ae *apiError
+	if errors.As(err, &ae) && ae.Status != http.StatusNotFound &&
+		ae.Status != http.StatusForbidden && ae.Status < 500 {
+		s.showIncident(w, r, se, ae.Status, ae.Msg, anchor)
+		return
+	}
+	s.fail(w, r, se, err)
 }
 
 // post sends a JSON body to a sub-resource of the incident.
@@ -44,6 +55,32 @@ func (se *session) post(ctx context.Context, path string, body any) error {
 // form returns the trimmed value of a form field.
 func form(r *http.Request, name string) string {
 	return strings.TrimSpace(r.PostForm.Get(name))
+}
+
+// localLayouts are the layouts of an <input type="datetime-local">.
+var localLayouts = []string{"2006-01-02T15:04", "2006-01-02T15:04:05"}
+
+// formTime reads a datetime-local field as UTC; empty is the zero time. A
+// value it cannot read is a 422 naming the field.
+func formTime(r *http.Request, name, label string) (time.Time, error) {
+	v := form(r, name)
+	if v == "" {
+		return time.Time{}, nil
+	}
+	for _, l := range localLayouts {
+		if t, err := time.ParseInLocation(l, v, time.UTC); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, &apiError{Status: http.StatusUnprocessableEntity,
+		Msg: fmt.Sprintf("%s: %q is not a date and time (YYYY-MM-DDTHH:MM)", label, v)}
+}
+
+// pathInt returns the path parameter name when it is a positive integer.
+func pathInt(r *http.Request, name string) (string, bool) {
+	v := r.PathValue(name)
+	n, err := strconv.ParseInt(v, 10, 64)
+	return v, err == nil && n > 0
 }
 
 func (s *server) addAction(w http.ResponseWriter, r *http.Request, se *session) {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/vigilsec/vigil/internal/evidence"
 	"github.com/vigilsec/vigil/internal/incident"
-	"github.com/vigilsec/vigil/internal/plan"
 	"github.com/vigilsec/vigil/internal/store"
 	"github.com/vigilsec/vigil/internal/team"
 )
@@ -124,15 +123,31 @@ type incidentData struct {
 	EvidenceNA string // why evidence is not shown
 	Steps      []stepView
 	Team       []team.Engagement
-	Tasks      []plan.Task
+	TeamActive bool // someone is engaged now
+	Tasks      []taskView
+	Watch      []watchView
+	Alerts     []alertRef // the incident's alerts, for attaching their events
 	Next       []phaseMove
 	Phases     []phaseStep
 	Kinds      []incident.IndicatorKind
+	Choices    planChoices
+	Scope      *scopeSection // incidentscope.go
 	Error      string
 	Can        map[string]bool
+
+	Form string     // the form that failed, whose fields keep what was sent
+	sent url.Values // what it sent
 }
 
 func (d incidentData) pageTitle() string { return d.Inc.Number + " " + d.Inc.Title }
+
+// Draft returns what the failed form sent in field, "" for other forms.
+func (d incidentData) Draft(form, field string) string {
+	if d.Form != form {
+		return ""
+	}
+	return strings.TrimSpace(d.sent.Get(field))
+}
 
 // phaseMove is a phase the incident may be moved to, and what its gate
 // still misses ("" when nothing).
@@ -144,17 +159,20 @@ type phaseMove struct {
 
 // incidentPage shows the whole record of one incident.
 func (s *server) incidentPage(w http.ResponseWriter, r *http.Request, se *session) {
-	s.showIncident(w, r, se, http.StatusOK, "")
+	s.showIncident(w, r, se, http.StatusOK, "", "")
 }
 
+// showIncident renders the incident page with status and an error message
+// (msg, "" for none); form names the form that failed (its anchor), whose
+// fields keep what the user sent.
 func (s *server) showIncident(w http.ResponseWriter, r *http.Request, se *session, status int,
-	msg string) {
+	msg, form string) {
 	d, err := s.loadIncident(r.Context(), se, r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, se, err)
 		return
 	}
-	d.Error = msg
+	d.Error, d.Form, d.sent = msg, form, r.PostForm
 	d.Can = map[string]bool{}
 	for key := range pagePermissions {
 		if rest, ok := strings.CutPrefix(key, "POST /incidents/{id}/"); ok {
@@ -181,6 +199,9 @@ func (s *server) loadIncident(ctx context.Context, se *session, id string) (*inc
 		return nil, err
 	}
 	if err := loadResponse(ctx, se, base, d); err != nil {
+		return nil, err
+	}
+	if err := loadScope(ctx, se, base, d); err != nil {
 		return nil, err
 	}
 	for _, st := range d.Inc.Gates.EradicationSteps {
@@ -284,22 +305,4 @@ func progress(cur incident.Phase) []phaseStep {
 		out = append(out, phaseStep{Name: p, State: st})
 	}
 	return out
-}
-
-// loadResponse reads the incident's virtual team and phase tasks.
-func loadResponse(ctx context.Context, se *session, base string, d *incidentData) error {
-	var members struct {
-		Items []team.Engagement `json:"items"`
-	}
-	if err := se.api.get(ctx, base+"/team", &members); err != nil {
-		return err
-	}
-	var tasks struct {
-		Items []plan.Task `json:"items"`
-	}
-	if err := se.api.get(ctx, base+"/tasks", &tasks); err != nil {
-		return err
-	}
-	d.Team, d.Tasks = members.Items, tasks.Items
-	return nil
 }

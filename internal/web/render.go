@@ -19,7 +19,11 @@ type pageSet struct {
 }
 
 // pageNames are the page templates in templates/, besides layout.html.
-var pageNames = []string{"login", "alerts", "incidents", "incident", "audit", "error", "cases"}
+var pageNames = []string{"login", "alerts", "incidents", "incident", "audit", "error", "cases",
+	"teams", "notifications", "readiness", "inventory", "tenants", "tenant"}
+
+// pageParts are the templates a page includes besides its own.
+var pageParts = map[string][]string{"incident": {"templates/incident_scope.html"}}
 
 var funcs = template.FuncMap{
 	"when": func(t time.Time) string {
@@ -29,6 +33,13 @@ var funcs = template.FuncMap{
 		return t.Format("2006-01-02 15:04 MST")
 	},
 	"join": strings.Join,
+	"day": func(t time.Time) string {
+		if t.IsZero() {
+			return "—"
+		}
+		return t.UTC().Format("2006-01-02")
+	},
+	"millis": func(ms int64) string { return (time.Duration(ms) * time.Millisecond).String() },
 	"lastSeverity": func(ds []incident.SeverityDecision) *incident.SeverityDecision {
 		if len(ds) == 0 {
 			return nil
@@ -40,8 +51,9 @@ var funcs = template.FuncMap{
 func parsePages() (*pageSet, error) {
 	ps := &pageSet{byName: map[string]*template.Template{}}
 	for _, name := range pageNames {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS,
-			"templates/layout.html", "templates/"+name+".html")
+		files := append([]string{"templates/layout.html", "templates/" + name + ".html"},
+			pageParts[name]...)
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, files...)
 		if err != nil {
 			return nil, fmt.Errorf("web: parse page %s: %w", name, err)
 		}
@@ -70,7 +82,8 @@ func menu(p *auth.Principal, path string) []menuItem {
 	var items []menuItem
 	for _, m := range []struct{ label, href string }{
 		{"Alerts", "/alerts"}, {"Incidents", "/incidents"}, {"Cases", "/cases"},
-		{"Audit trail", "/audit"},
+		{"Teams", "/teams"}, {"Notifications", "/notifications"}, {"Readiness", "/readiness"},
+		{"Inventory", "/inventory"}, {"Tenants", "/tenants"}, {"Audit trail", "/audit"},
 	} {
 		if can(p, "GET "+m.href) {
 			items = append(items, menuItem{Label: m.label, Href: m.href,

@@ -4,8 +4,10 @@ import (
 	"crypto/subtle"
 	"embed"
 	"errors"
+	"io"
 	"io/fs"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"strings"
 
@@ -106,10 +108,36 @@ func (s *server) routes() []route {
 		{"POST", "/incidents/{id}/checks/done", s.checkDone},
 		{"POST", "/incidents/{id}/signoff", s.signOff},
 		{"POST", "/incidents/{id}/transitions", s.transition},
+		{"POST", "/incidents/{id}/tasks", s.addTask},
+		{"POST", "/incidents/{id}/tasks/{task}", s.updateTask},
+		{"POST", "/incidents/{id}/escalate", s.escalate},
+		{"POST", "/incidents/{id}/team", s.engage},
+		{"POST", "/incidents/{id}/team/{member}/disengage", s.disengage},
+		{"POST", "/incidents/{id}/watch-rules", s.addWatchRule},
+		{"POST", "/incidents/{id}/watch-rules/{rule}/remove", s.removeWatchRule},
+		{"POST", "/incidents/{id}/evidence", s.uploadEvidence},
+		{"POST", "/incidents/{id}/evidence/events", s.attachEvents},
+		{"POST", "/incidents/{id}/evidence/{ev}/custody", s.recordCustody},
+		{"POST", "/incidents/{id}/evidence/{ev}/download", s.downloadEvidence},
+		{"GET", "/teams", s.teamList},
+		{"POST", "/teams", s.createTeam},
+		{"POST", "/teams/{id}", s.editTeam},
+		{"POST", "/teams/{id}/roster", s.setRoster},
+		{"GET", "/notifications", s.notificationList},
+		{"POST", "/notifications/{id}/retry", s.retryNotification},
 		{"GET", "/audit", s.auditTrail},
 		{"GET", "/cases", s.caseList},
 		{"POST", "/cases", s.fileCase},
 		{"POST", "/cases/{id}/escalate", s.escalateCase},
+		{"GET", "/readiness", s.readinessPage},
+		{"GET", "/inventory", s.inventoryPage},
+		{"POST", "/inventory/import", s.importInventory},
+		{"GET", "/tenants", s.tenantList},
+		{"POST", "/tenants", s.createTenant},
+		{"GET", "/tenants/{id}", s.tenantPage},
+		{"POST", "/tenants/{id}/contacts", s.addContact},
+		{"POST", "/tenants/{id}/contacts/{contact}/verify", s.verifyContact},
+		{"POST", "/incidents/{id}/scope", s.setScope},
 	}
 }
 
@@ -118,7 +146,14 @@ type session struct {
 	Principal *auth.Principal
 	CSRF      string
 	api       *apiClient
+	// parts is the rest of a multipart upload's body after its CSRF token
+	// (the routes of uploadRoutes only).
+	parts *multipart.Reader
 }
+
+// uploadRoutes are the page routes that take a multipart/form-data body;
+// its first part must be the CSRF token. Every other post is a plain form.
+var uploadRoutes = map[string]bool{"POST /incidents/{id}/evidence": true}
 
 // guard wraps a page with security headers, the session, the page
 // permission table (fail closed) and, on posts, the CSRF check.
@@ -144,7 +179,13 @@ func (s *server) guard(rt route) http.Handler {
 				strings.Join(acc.roles, ", ")+".")
 			return
 		}
-		if r.Method == http.MethodPost && !s.checkCSRF(w, r, se) {
+		switch {
+		case r.Method != http.MethodPost:
+		case uploadRoutes[key]:
+			if !s.checkUploadCSRF(w, r, se) {
+				return
+			}
+		case !s.checkCSRF(w, r, se):
 			return
 		}
 		rt.handler(w, r, se)
@@ -192,6 +233,31 @@ func (s *server) checkCSRF(w http.ResponseWriter, r *http.Request, se *session) 
 			"Reload the page and try again.")
 		return false
 	}
+	return true
+}
+
+// checkUploadCSRF reads the first part of a multipart body, which must be
+// the csrf_token field, and compares it with the session's; the rest of the
+// body is left to the page in se.parts. Anything else answers 403 (or 400
+// for a body that is not multipart).
+func (s *server) checkUploadCSRF(w http.ResponseWriter, r *http.Request, se *session) bool {
+	mr, err := r.MultipartReader()
+	if err != nil {
+		s.render(w, r, http.StatusBadRequest, "error", se, errorPage{Status: 400,
+			Title: "Bad request", Msg: "The upload could not be read: " + err.Error() + "."})
+		return false
+	}
+	var got []byte
+	part, err := mr.NextPart()
+	if err == nil && part.FormName() == "csrf_token" {
+		got, err = io.ReadAll(io.LimitReader(part, 256))
+	}
+	if err != nil || subtle.ConstantTimeCompare(got, []byte(se.CSRF)) != 1 {
+		s.forbidden(w, r, se, "The upload carried a missing or wrong CSRF token (it must "+
+			"come first). Reload the page and try again.")
+		return false
+	}
+	se.parts = mr
 	return true
 }
 

@@ -110,6 +110,9 @@ func TestPagesByRole(t *testing.T) {
 			return http.StatusForbidden
 		}},
 		{"/audit", auditors},
+		{"/teams", staffOnly},
+		{"/notifications", staffOnly},
+		{"/notifications?state=dead&channel=email", staffOnly},
 	}
 	for _, role := range auth.Roles {
 		b := e.signIn(t, role)
@@ -133,7 +136,7 @@ func TestSignedOut(t *testing.T) {
 	_, incID := e.seed(t)
 	b := e.browser(t)
 	for _, path := range []string{"/", "/alerts", "/incidents", fmt.Sprintf("/incidents/%d",
-		incID), "/audit"} {
+		incID), "/audit", "/teams", "/notifications"} {
 		res, _ := b.get(path)
 		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login" {
 			t.Errorf("GET %s signed out: status %d to %q, want 303 to /login", path,
@@ -218,6 +221,11 @@ func TestCSRF(t *testing.T) {
 		{inc + "/transitions", url.Values{"to": {"analysis"}}},
 		{fmt.Sprintf("/alerts/%d/confirm", alertID), url.Values{"incident": {"new"}}},
 		{"/logout", url.Values{}},
+		{inc + "/tasks", url.Values{"phase": {"analysis"}, "title": {"t"}}},
+		{inc + "/escalate", url.Values{"reason": {"r"}}},
+		{inc + "/team", url.Values{"user": {"u-legal"}, "role": {"expert"}, "reason": {"r"}}},
+		{inc + "/evidence/events", url.Values{"event_ids": {"1"}}},
+		{"/notifications/1/retry", url.Values{}},
 	}
 	for _, p := range posts {
 		for _, token := range []string{"", "wrong-token"} {
@@ -242,6 +250,12 @@ func TestCSRF(t *testing.T) {
 	if len(rec.Record.Comments) != 0 || len(rec.Record.Actions) != 0 ||
 		rec.Record.Phase != incident.PhaseDetected {
 		t.Errorf("refused posts changed the incident: %+v", rec.Record)
+	}
+	tasks, err1 := e.st.ListTasks(t.Context(), incID)
+	team, err2 := e.st.ListEngagements(t.Context(), incID)
+	if len(tasks) != 0 || len(team) != 0 || err1 != nil || err2 != nil {
+		t.Errorf("refused posts added tasks %v or engagements %v (%v, %v)", tasks, team,
+			err1, err2)
 	}
 	res, _ := b.post(inc+"/comments", url.Values{"csrf_token": {good}, "text": {"hello"}})
 	if res.StatusCode != http.StatusSeeOther {

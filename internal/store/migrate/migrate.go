@@ -3,11 +3,8 @@
 // SQL itself: each back end applies the migrations in its own transaction.
 //
 // A migration is a file named NNNN_name.sql (for example 0001_init.sql).
-// Numbers start at 1 and increase; they may skip, because a range of
-// numbers is set aside for each line of work (0010-0019 for one, 0020 and
-// up for the anomaly models) so that branches never take the same number.
-// A migration, once released, is never edited: a change to the schema is a
-// new file.
+// Numbers start at 1 and have no gaps. A migration, once released, is never
+// edited: a change to the schema is a new file.
 package migrate
 
 import (
@@ -32,8 +29,7 @@ type Migration struct {
 }
 
 // Load reads the migrations in dir of fsys, in version order. It rejects a
-// file that is not named NNNN_name.sql, a repeated number and a first
-// number other than 1.
+// file that is not named NNNN_name.sql, a repeated number and a gap.
 func Load(fsys fs.FS, dir string) ([]Migration, error) {
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
@@ -57,13 +53,9 @@ func Load(fsys fs.FS, dir string) ([]Migration, error) {
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
 	for i, m := range ms {
-		switch {
-		case i == 0 && m.Version != 1:
-			return nil, fmt.Errorf("migration %04d_%s: want version 1 (numbers start at 1)",
-				m.Version, m.Name)
-		case i > 0 && m.Version == ms[i-1].Version:
-			return nil, fmt.Errorf("migration %04d_%s: version %d repeats %04d_%s",
-				m.Version, m.Name, m.Version, ms[i-1].Version, ms[i-1].Name)
+		if m.Version != i+1 {
+			return nil, fmt.Errorf("migration %04d_%s: want version %d (numbers start at 1, "+
+				"without gaps or repeats)", m.Version, m.Name, i+1)
 		}
 	}
 	return ms, nil
@@ -95,8 +87,7 @@ func Pending(ms []Migration, current int) ([]Migration, error) {
 		return nil, fmt.Errorf("schema version %d, this binary knows up to %d: %w "+
 			"(run the newer Vigil, or restore a backup)", current, latest, store.ErrSchemaTooNew)
 	}
-	i := sort.Search(len(ms), func(i int) bool { return ms[i].Version > current })
-	return ms[i:], nil
+	return ms[current:], nil
 }
 
 // Latest returns the highest version in ms, 0 when there is none.

@@ -36,21 +36,14 @@ func TestLoad(t *testing.T) {
 	}
 }
 
-func TestLoadAcceptsGaps(t *testing.T) {
-	fsys := fstest.MapFS{"m/0001_a.sql": {}, "m/0002_b.sql": {}, "m/0020_t.sql": {}}
-	ms, err := Load(fsys, "m")
-	if err != nil || len(ms) != 3 || ms[2].Version != 20 || Latest(ms) != 20 {
-		t.Errorf("Load = %v, %v; want versions 1, 2, 20", ms, err)
-	}
-}
-
 func TestLoadRejects(t *testing.T) {
 	tests := []struct {
 		name  string
 		files []string
 		want  string
 	}{
-		{"repeat", []string{"0001_a.sql", "0001_b.sql"}, "version 1 repeats 0001_a"},
+		{"gap", []string{"0001_a.sql", "0003_c.sql"}, "want version 2"},
+		{"repeat", []string{"0001_a.sql", "0001_b.sql"}, "want version 2"},
 		{"no start", []string{"0002_a.sql"}, "want version 1"},
 		{"no name", []string{"0001.sql"}, "NNNN_name.sql"},
 		{"not a number", []string{"one_a.sql"}, "NNNN_name.sql"},
@@ -93,14 +86,6 @@ func TestPending(t *testing.T) {
 		if diff := cmp.Diff(tt.want, versions); diff != "" {
 			t.Errorf("Pending(%d) (-want +got):\n%s", tt.current, diff)
 		}
-	}
-	// Numbers may skip (ranges are set aside per line of work).
-	gapped := []Migration{{1, "a", ""}, {2, "b", ""}, {20, "t", ""}}
-	if got, err := Pending(gapped, 2); err != nil || len(got) != 1 || got[0].Version != 20 {
-		t.Errorf("Pending(gapped, 2) = %v, %v; want [20]", got, err)
-	}
-	if got, err := Pending(gapped, 20); err != nil || len(got) != 0 {
-		t.Errorf("Pending(gapped, 20) = %v, %v; want none", got, err)
 	}
 	_, err := Pending(ms, 4)
 	if !errors.Is(err, store.ErrSchemaTooNew) || !strings.Contains(err.Error(), "knows up to 3") {

@@ -17,8 +17,13 @@ import (
 // links the alert to that incident. An unknown event or incident gives
 // store.ErrNotFound.
 func (s *Store) InsertAlert(ctx context.Context, a *detect.Alert) error {
+	return s.atomically(ctx, func(tx *txn) error { return tx.InsertAlert(ctx, a) })
+}
+
+// InsertAlert is Store.InsertAlert in the transaction.
+func (tx *txn) InsertAlert(ctx context.Context, a *detect.Alert) error {
 	if a.Created.IsZero() {
-		a.Created = s.now()
+		a.Created = tx.now()
 	}
 	tags, err := json.Marshal(nonNil(a.Tags))
 	if err != nil {
@@ -32,12 +37,6 @@ func (s *Store) InsertAlert(ctx context.Context, a *detect.Alert) error {
 	if a.IncidentID != 0 {
 		incidentID = a.IncidentID
 	}
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("insert alert: %w", err)
-	}
-	defer tx.Rollback(ctx)
-
 	var id int64
 	err = tx.QueryRow(ctx, `INSERT INTO alerts
 		(rule_id, rule_title, level, tags, event_time, created, incident_id, explanation)
@@ -62,7 +61,7 @@ func (s *Store) InsertAlert(ctx context.Context, a *detect.Alert) error {
 			return fmt.Errorf("insert alert: %w", err)
 		}
 	}
-	if err := tx.Commit(ctx); err != nil {
+	if err := addAlertTenants(ctx, tx, id, a.Tenants); err != nil {
 		return fmt.Errorf("insert alert: %w", err)
 	}
 	a.ID = id
@@ -167,7 +166,18 @@ func explanationArg(x *detect.Explanation) (any, error) {
 	return json.RawMessage(s), nil
 }
 
-// alertEvents fills EventIDs and Events of items, in link order.
+// addAlertTenants links tenants to alert id; links that exist are kept.
+func addAlertTenants(ctx context.Context, tx pgx.Tx, id int64, tenants []string) error {
+	if len(tenants) == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO alert_tenants (alert_id, tenant)
+		SELECT $1, t FROM unnest($2::text[]) AS t ON CONFLICT DO NOTHING`, id, tenants)
+	return err
+}
+
+// alertEvents fills EventIDs and Events of items, in link order, and
+// Tenants.
 func alertEvents(ctx context.Context, tx pgx.Tx, items []detect.Alert) error {
 	if len(items) == 0 {
 		return nil
@@ -190,6 +200,19 @@ func alertEvents(ctx context.Context, tx pgx.Tx, items []detect.Alert) error {
 		a := index[alertID]
 		a.EventIDs = append(a.EventIDs, eventID)
 		a.Events = append(a.Events, json.RawMessage(fields))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	rows, err = tx.Query(ctx, `SELECT alert_id, tenant FROM alert_tenants
+		WHERE alert_id = ANY($1) ORDER BY alert_id, tenant`, ids)
+	if err != nil {
+		return err
+	}
+	var tenant string
+	_, err = pgx.ForEachRow(rows, []any{&alertID, &tenant}, func() error {
+		index[alertID].Tenants = append(index[alertID].Tenants, tenant)
 		return nil
 	})
 	return err

@@ -12,43 +12,51 @@ import (
 	"github.com/vigilsec/vigil/internal/store"
 )
 
-// AppendAudit appends e to the audit chain. It locks the chain head row
-// (SELECT ... FOR UPDATE) for the transaction, so that appends from every
-// node that shares the database run one after the other and the chain never
-// forks.
+// AppendAudit appends e to the audit chain in a transaction of its own.
 func (s *Store) AppendAudit(ctx context.Context, e *audit.Entry) error {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("append audit: %w", err)
-	}
-	defer tx.Rollback(ctx)
+	return s.atomically(ctx, func(tx *txn) error { return tx.AppendAudit(ctx, e) })
+}
 
+// AppendAudit queues e for the transaction's commit (see storeAudit).
+func (tx *txn) AppendAudit(_ context.Context, e *audit.Entry) error {
+	return tx.audit.Add(e)
+}
+
+// storeAudit appends the queued entries to the chain, in the transaction,
+// and returns them sealed. It locks the chain head row (SELECT ... FOR
+// UPDATE) until the transaction ends, so that appends from every node that
+// shares the database run one after the other and the chain never forks.
+// The lock is taken last, after every other write of the transaction, so
+// that it is held only for the appends and the commit, and so that no
+// transaction waits for a row while holding it (no deadlock).
+func (tx *txn) storeAudit(ctx context.Context) ([]audit.Entry, error) {
+	if tx.audit.Len() == 0 {
+		return nil, nil
+	}
 	head, err := auditHead(ctx, tx, " FOR UPDATE")
 	if err != nil {
-		return fmt.Errorf("append audit: %w", err)
+		return nil, fmt.Errorf("append audit: %w", err)
 	}
-	sealed := *e
-	if err := audit.Seal(&sealed, head); err != nil {
-		return fmt.Errorf("append audit: %w", err)
-	}
-	_, err = tx.Exec(ctx, `INSERT INTO audit_log (seq, time, actor, action, object_type,
-		object_id, tenant, details, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		sealed.Seq, sealed.Time, sealed.Actor, string(sealed.Action), sealed.ObjectType,
-		sealed.ObjectID, sealed.Tenant, string(sealed.Details), sealed.PrevHash[:],
-		sealed.Hash[:])
+	sealed, head, err := tx.audit.Seal(head)
 	if err != nil {
-		return fmt.Errorf("append audit: %w", err)
+		return nil, err
+	}
+	for _, e := range sealed {
+		_, err = tx.Exec(ctx, `INSERT INTO audit_log (seq, time, actor, action, object_type,
+			object_id, tenant, details, prev_hash, hash)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			e.Seq, e.Time, e.Actor, string(e.Action), e.ObjectType, e.ObjectID, e.Tenant,
+			string(e.Details), e.PrevHash[:], e.Hash[:])
+		if err != nil {
+			return nil, fmt.Errorf("append audit: %w", err)
+		}
 	}
 	_, err = tx.Exec(ctx, `UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1`,
-		sealed.Seq, sealed.Hash[:])
+		head.Seq, head.Hash[:])
 	if err != nil {
-		return fmt.Errorf("append audit: move head: %w", err)
+		return nil, fmt.Errorf("append audit: move head: %w", err)
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("append audit: %w", err)
-	}
-	*e = sealed
-	return nil
+	return sealed, nil
 }
 
 // auditHead reads the chain head; lock is "" or " FOR UPDATE".

@@ -23,11 +23,16 @@ func idArg(id int64) any {
 
 // CreateSuppression stores a suppression.
 func (s *Store) CreateSuppression(ctx context.Context, sup *store.Suppression) error {
+	return s.atomically(ctx, func(tx *txn) error { return tx.CreateSuppression(ctx, sup) })
+}
+
+// CreateSuppression is Store.CreateSuppression in the transaction.
+func (tx *txn) CreateSuppression(ctx context.Context, sup *store.Suppression) error {
 	fields, err := json.Marshal(sup.Fields)
 	if err != nil {
 		return fmt.Errorf("create suppression: %w", err)
 	}
-	err = s.pool.QueryRow(ctx, `INSERT INTO suppressions (rule_id, fields, reason, alert_id,
+	err = tx.QueryRow(ctx, `INSERT INTO suppressions (rule_id, fields, reason, alert_id,
 		created_by, created, expires, hits, last_hit)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
 		sup.RuleID, json.RawMessage(fields), sup.Reason, idArg(sup.AlertID), sup.CreatedBy,
@@ -106,7 +111,12 @@ func notFound(err error) error {
 
 // DeleteSuppression removes a suppression.
 func (s *Store) DeleteSuppression(ctx context.Context, id int64) error {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM suppressions WHERE id = $1`, id)
+	return s.atomically(ctx, func(tx *txn) error { return tx.DeleteSuppression(ctx, id) })
+}
+
+// DeleteSuppression is Store.DeleteSuppression in the transaction.
+func (tx *txn) DeleteSuppression(ctx context.Context, id int64) error {
+	tag, err := tx.Exec(ctx, `DELETE FROM suppressions WHERE id = $1`, id)
 	return changedOne(tag, err, "delete suppression")
 }
 
@@ -122,7 +132,12 @@ const caseColumns = `id, tenant, title, seen, service, seen_at, level, state, as
 
 // CreateCase stores a support case.
 func (s *Store) CreateCase(ctx context.Context, c *store.Case) error {
-	err := s.pool.QueryRow(ctx, `INSERT INTO cases (tenant, title, seen, service, seen_at,
+	return s.atomically(ctx, func(tx *txn) error { return tx.CreateCase(ctx, c) })
+}
+
+// CreateCase is Store.CreateCase in the transaction.
+func (tx *txn) CreateCase(ctx context.Context, c *store.Case) error {
+	err := tx.QueryRow(ctx, `INSERT INTO cases (tenant, title, seen, service, seen_at,
 		level, state, assignee, reporter, incident_id, vulnerability_id, created, updated, version)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1) RETURNING id`,
 		c.Tenant, c.Title, c.Seen, c.Service, timeArg(c.SeenAt), c.Level, c.State, c.Assignee,
@@ -179,13 +194,18 @@ func (s *Store) ListCases(ctx context.Context, f store.CaseFilter) (store.Page[s
 
 // UpdateCase stores a case at its version.
 func (s *Store) UpdateCase(ctx context.Context, c *store.Case) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE cases SET title = $1, seen = $2, service = $3,
+	return s.atomically(ctx, func(tx *txn) error { return tx.UpdateCase(ctx, c) })
+}
+
+// UpdateCase is Store.UpdateCase in the transaction.
+func (tx *txn) UpdateCase(ctx context.Context, c *store.Case) error {
+	tag, err := tx.Exec(ctx, `UPDATE cases SET title = $1, seen = $2, service = $3,
 		seen_at = $4, level = $5, state = $6, assignee = $7, incident_id = $8,
 		vulnerability_id = $9, updated = $10, version = version + 1
 		WHERE id = $11 AND version = $12`,
 		c.Title, c.Seen, c.Service, timeArg(c.SeenAt), c.Level, c.State, c.Assignee,
 		idArg(c.IncidentID), idArg(c.VulnerabilityID), timeArg(c.Updated), c.ID, c.Version)
-	if err := s.checkVersioned(ctx, "cases", c.ID, tag, err); err != nil {
+	if err := tx.checkVersioned(ctx, "cases", c.ID, tag, err); err != nil {
 		return fmt.Errorf("update case %d: %w", c.ID, err)
 	}
 	c.Version++
@@ -194,7 +214,7 @@ func (s *Store) UpdateCase(ctx context.Context, c *store.Case) error {
 
 // checkVersioned turns the result of a versioned UPDATE of table into nil,
 // ErrNotFound or ErrConflict.
-func (s *Store) checkVersioned(ctx context.Context, table string, id int64,
+func (tx *txn) checkVersioned(ctx context.Context, table string, id int64,
 	tag pgconn.CommandTag, err error) error {
 	if err != nil {
 		return foreignKey(err, "reference")
@@ -203,7 +223,7 @@ func (s *Store) checkVersioned(ctx context.Context, table string, id int64,
 		return nil
 	}
 	var one int
-	err = s.pool.QueryRow(ctx, `SELECT 1 FROM `+table+` WHERE id = $1`, id).Scan(&one)
+	err = tx.QueryRow(ctx, `SELECT 1 FROM `+table+` WHERE id = $1`, id).Scan(&one)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.ErrNotFound
 	}

@@ -19,8 +19,13 @@ import (
 // store.ErrNotFound and stores nothing (the number is not used up). The
 // per-year counter row serializes concurrent creations within a year.
 func (s *Store) CreateIncident(ctx context.Context, inc *incident.Incident) error {
+	return s.atomically(ctx, func(tx *txn) error { return tx.CreateIncident(ctx, inc) })
+}
+
+// CreateIncident is Store.CreateIncident in the transaction.
+func (tx *txn) CreateIncident(ctx context.Context, inc *incident.Incident) error {
 	if inc.Opened.IsZero() {
-		inc.Opened = s.now()
+		inc.Opened = tx.now()
 	}
 	if inc.Updated.IsZero() {
 		inc.Updated = inc.Opened
@@ -29,15 +34,9 @@ func (s *Store) CreateIncident(ctx context.Context, inc *incident.Incident) erro
 	slices.Sort(alertIDs)
 	alertIDs = slices.Compact(alertIDs)
 
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("create incident: %w", err)
-	}
-	defer tx.Rollback(ctx)
-
 	year := inc.Opened.UTC().Year()
 	var n int64
-	err = tx.QueryRow(ctx, `INSERT INTO incident_numbers AS n (year, last) VALUES ($1, 1)
+	err := tx.QueryRow(ctx, `INSERT INTO incident_numbers AS n (year, last) VALUES ($1, 1)
 		ON CONFLICT (year) DO UPDATE SET last = n.last + 1 RETURNING last`, year).Scan(&n)
 	if err != nil {
 		return fmt.Errorf("create incident: number: %w", err)
@@ -72,9 +71,6 @@ func (s *Store) CreateIncident(ctx context.Context, inc *incident.Incident) erro
 		if err != nil {
 			return fmt.Errorf("create incident: link alerts: %w", err)
 		}
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("create incident: %w", err)
 	}
 	inc.ID, inc.Number, inc.AlertIDs = id, number, alertIDs
 	return nil

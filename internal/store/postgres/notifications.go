@@ -65,6 +65,11 @@ func (s *Store) GetNotification(ctx context.Context, id int64) (*notify.Notifica
 		return nil, fmt.Errorf("get notification %d: %w", id, err)
 	}
 	defer tx.Rollback(ctx)
+	return getNotification(ctx, tx, id)
+}
+
+// getNotification reads one notification with its delivery log in tx.
+func getNotification(ctx context.Context, tx pgx.Tx, id int64) (*notify.Notification, error) {
 	items, err := queryNotifications(ctx, tx, `SELECT `+notificationColumns+
 		` FROM notifications WHERE id = $1`, id)
 	if err == nil && len(items) == 0 {
@@ -146,11 +151,14 @@ func (s *Store) ClaimNotifications(ctx context.Context, now, leaseUntil time.Tim
 // RecordAttempt appends d to the log and moves the notification's state.
 func (s *Store) RecordAttempt(ctx context.Context, id int64, d notify.Delivery,
 	state notify.State, attempts int, next time.Time) error {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("record attempt of notification %d: %w", id, err)
-	}
-	defer tx.Rollback(ctx)
+	return s.atomically(ctx, func(tx *txn) error {
+		return tx.RecordAttempt(ctx, id, d, state, attempts, next)
+	})
+}
+
+// RecordAttempt is Store.RecordAttempt in the transaction.
+func (tx *txn) RecordAttempt(ctx context.Context, id int64, d notify.Delivery,
+	state notify.State, attempts int, next time.Time) error {
 	tag, err := tx.Exec(ctx, `UPDATE notifications SET state = $1, attempts = $2,
 		next_attempt = $3, last_error = $4, updated = $5 WHERE id = $6`,
 		string(state), attempts, timeArg(next), d.Error, timeArg(d.At), id)
@@ -166,22 +174,31 @@ func (s *Store) RecordAttempt(ctx context.Context, id int64, d notify.Delivery,
 	if err != nil {
 		return fmt.Errorf("record attempt of notification %d: %w", id, err)
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("record attempt of notification %d: %w", id, err)
-	}
 	return nil
 }
 
 // RetryNotification makes a failed or dead notification due at now.
 func (s *Store) RetryNotification(ctx context.Context, id int64, now time.Time) (
 	*notify.Notification, error) {
-	tag, err := s.pool.Exec(ctx, `UPDATE notifications SET state = 'pending', attempts = 0,
+	var v *notify.Notification
+	err := s.atomically(ctx, func(tx *txn) error {
+		var err error
+		v, err = tx.RetryNotification(ctx, id, now)
+		return err
+	})
+	return v, err
+}
+
+// RetryNotification is Store.RetryNotification in the transaction.
+func (tx *txn) RetryNotification(ctx context.Context, id int64, now time.Time) (
+	*notify.Notification, error) {
+	tag, err := tx.Exec(ctx, `UPDATE notifications SET state = 'pending', attempts = 0,
 		next_attempt = $1, updated = $1 WHERE id = $2 AND state IN ('failed', 'dead')`,
 		timeArg(now), id)
 	if err != nil {
 		return nil, fmt.Errorf("retry notification %d: %w", id, err)
 	}
-	got, err := s.GetNotification(ctx, id)
+	got, err := getNotification(ctx, tx, id)
 	if err != nil {
 		return nil, fmt.Errorf("retry notification: %w", err)
 	}
@@ -258,8 +275,13 @@ func deliveries(ctx context.Context, tx pgx.Tx, items []notify.Notification) err
 
 // CreateWebhook stores h.
 func (s *Store) CreateWebhook(ctx context.Context, h *notify.Webhook) error {
+	return s.atomically(ctx, func(tx *txn) error { return tx.CreateWebhook(ctx, h) })
+}
+
+// CreateWebhook is Store.CreateWebhook in the transaction.
+func (tx *txn) CreateWebhook(ctx context.Context, h *notify.Webhook) error {
 	if h.Created.IsZero() {
-		h.Created = s.now()
+		h.Created = tx.now()
 	}
 	ts := h.Triggers
 	if ts == nil {
@@ -270,7 +292,7 @@ func (s *Store) CreateWebhook(ctx context.Context, h *notify.Webhook) error {
 		return fmt.Errorf("create webhook %q: %w", h.Name, err)
 	}
 	created := h.Created.UTC().Truncate(time.Microsecond)
-	err = s.pool.QueryRow(ctx, `INSERT INTO webhooks (name, url, secret, triggers, created,
+	err = tx.QueryRow(ctx, `INSERT INTO webhooks (name, url, secret, triggers, created,
 		created_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, h.Name, h.URL,
 		h.Secret.Reveal(), string(triggers), created, h.CreatedBy).Scan(&h.ID)
 	if pgCode(err) == codeUnique {
@@ -306,7 +328,12 @@ func (s *Store) ListWebhooks(ctx context.Context) ([]notify.Webhook, error) {
 
 // DeleteWebhook removes a webhook.
 func (s *Store) DeleteWebhook(ctx context.Context, id int64) error {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM webhooks WHERE id = $1`, id)
+	return s.atomically(ctx, func(tx *txn) error { return tx.DeleteWebhook(ctx, id) })
+}
+
+// DeleteWebhook is Store.DeleteWebhook in the transaction.
+func (tx *txn) DeleteWebhook(ctx context.Context, id int64) error {
+	tag, err := tx.Exec(ctx, `DELETE FROM webhooks WHERE id = $1`, id)
 	if err != nil {
 		return fmt.Errorf("delete webhook %d: %w", id, err)
 	}

@@ -31,12 +31,11 @@ func (s *Store) GetIncidentRecord(ctx context.Context, id int64) (*store.Inciden
 // store.Records). The incident's row is locked while the update checks and
 // writes, so that of concurrent updates from one version only one wins.
 func (s *Store) UpdateIncidentRecord(ctx context.Context, rec *store.IncidentRecord) error {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("update incident record %d: %w", rec.ID, err)
-	}
-	defer tx.Rollback(ctx)
+	return s.atomically(ctx, func(tx *txn) error { return tx.UpdateIncidentRecord(ctx, rec) })
+}
 
+// UpdateIncidentRecord is Store.UpdateIncidentRecord in the transaction.
+func (tx *txn) UpdateIncidentRecord(ctx context.Context, rec *store.IncidentRecord) error {
 	before, err := loadRecord(ctx, tx, rec.ID, true)
 	if err != nil {
 		return fmt.Errorf("update incident record %d: %w", rec.ID, err)
@@ -52,7 +51,7 @@ func (s *Store) UpdateIncidentRecord(ctx context.Context, rec *store.IncidentRec
 	if err != nil {
 		return fmt.Errorf("update incident record %d: %w", rec.ID, err)
 	}
-	now := s.now().UTC().Truncate(time.Microsecond)
+	now := tx.now().UTC().Truncate(time.Microsecond)
 	c := rec.Columns()
 	_, err = tx.Exec(ctx, `UPDATE incidents SET title = $1, status = $2, phase = $3,
 		category = $4, priority = $5, severity_level = $6, record = $7, version = version + 1,
@@ -67,9 +66,6 @@ func (s *Store) UpdateIncidentRecord(ctx context.Context, rec *store.IncidentRec
 	}
 	if err := writeIndicators(ctx, tx, rec); err != nil {
 		return fmt.Errorf("update incident record %d: indicators: %w", rec.ID, err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("update incident record %d: %w", rec.ID, err)
 	}
 	rec.Version++
 	rec.Updated = now

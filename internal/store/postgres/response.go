@@ -16,13 +16,18 @@ import (
 
 // CreateTeam stores t at version 1.
 func (s *Store) CreateTeam(ctx context.Context, t *team.Team) error {
+	return s.atomically(ctx, func(tx *txn) error { return tx.CreateTeam(ctx, t) })
+}
+
+// CreateTeam is Store.CreateTeam in the transaction.
+func (tx *txn) CreateTeam(ctx context.Context, t *team.Team) error {
 	c := *t
-	c.Version, c.Updated = 1, s.now().UTC()
+	c.Version, c.Updated = 1, tx.now().UTC()
 	doc, err := json.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("create team %s: %w", t.ID, err)
 	}
-	_, err = s.pool.Exec(ctx, `INSERT INTO teams (id, version, doc) VALUES ($1, 1, $2)`,
+	_, err = tx.Exec(ctx, `INSERT INTO teams (id, version, doc) VALUES ($1, 1, $2)`,
 		c.ID, string(doc))
 	if pgCode(err) == codeUnique {
 		return fmt.Errorf("create team %s: %w", t.ID, store.ErrDuplicate)
@@ -61,13 +66,18 @@ func (s *Store) ListTeams(ctx context.Context) ([]team.Team, error) {
 
 // UpdateTeam saves t when the stored version is t.Version.
 func (s *Store) UpdateTeam(ctx context.Context, t *team.Team) error {
+	return s.atomically(ctx, func(tx *txn) error { return tx.UpdateTeam(ctx, t) })
+}
+
+// UpdateTeam is Store.UpdateTeam in the transaction.
+func (tx *txn) UpdateTeam(ctx context.Context, t *team.Team) error {
 	c := *t
-	c.Version, c.Updated = t.Version+1, s.now().UTC()
+	c.Version, c.Updated = t.Version+1, tx.now().UTC()
 	doc, err := json.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("update team %s: %w", t.ID, err)
 	}
-	err = s.versioned(ctx, `SELECT version FROM teams WHERE id = $1 FOR UPDATE`,
+	err = tx.versioned(ctx, `SELECT version FROM teams WHERE id = $1 FOR UPDATE`,
 		`UPDATE teams SET version = $1, doc = $2 WHERE id = $3`, t.Version,
 		[]any{t.ID}, []any{c.Version, string(doc), t.ID})
 	if err != nil {
@@ -80,15 +90,10 @@ func (s *Store) UpdateTeam(ctx context.Context, t *team.Team) error {
 // versioned runs update when the version that check reads (locking the
 // row) is want: a missing row gives store.ErrNotFound, another version a
 // *store.ConflictError.
-func (s *Store) versioned(ctx context.Context, check, update string, want int64,
+func (tx *txn) versioned(ctx context.Context, check, update string, want int64,
 	checkArgs, updateArgs []any) error {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback(ctx)
 	var current int64
-	err = tx.QueryRow(ctx, check, checkArgs...).Scan(&current)
+	err := tx.QueryRow(ctx, check, checkArgs...).Scan(&current)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.ErrNotFound
 	} else if err != nil {
@@ -97,10 +102,8 @@ func (s *Store) versioned(ctx context.Context, check, update string, want int64,
 	if current != want {
 		return &store.ConflictError{Version: want, Current: current}
 	}
-	if _, err := tx.Exec(ctx, update, updateArgs...); err != nil {
-		return err
-	}
-	return tx.Commit(ctx)
+	_, err = tx.Exec(ctx, update, updateArgs...)
+	return err
 }
 
 // rowQuerier is a pool or a transaction.
@@ -122,11 +125,11 @@ func queryDocs[T any](ctx context.Context, db rowQuerier, query string,
 
 // AddEngagements stores es in one transaction.
 func (s *Store) AddEngagements(ctx context.Context, es []team.Engagement) error {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("add engagements: %w", err)
-	}
-	defer tx.Rollback(ctx)
+	return s.atomically(ctx, func(tx *txn) error { return tx.AddEngagements(ctx, es) })
+}
+
+// AddEngagements is Store.AddEngagements in the transaction.
+func (tx *txn) AddEngagements(ctx context.Context, es []team.Engagement) error {
 	ids := make([]int64, len(es))
 	for i, e := range es {
 		e.ID = 0
@@ -139,9 +142,6 @@ func (s *Store) AddEngagements(ctx context.Context, es []team.Engagement) error 
 		if err != nil {
 			return fmt.Errorf("add engagements: %w", foreignKey(err, "incident"))
 		}
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("add engagements: %w", err)
 	}
 	for i := range es {
 		es[i].ID = ids[i]
@@ -163,7 +163,12 @@ func (s *Store) ListEngagements(ctx context.Context, incidentID int64) ([]team.E
 
 // EndEngagement saves the disengagement fields of e.
 func (s *Store) EndEngagement(ctx context.Context, e *team.Engagement) error {
-	err := s.editDoc(ctx, "incident_engagements", e.IncidentID, e.ID,
+	return s.atomically(ctx, func(tx *txn) error { return tx.EndEngagement(ctx, e) })
+}
+
+// EndEngagement is Store.EndEngagement in the transaction.
+func (tx *txn) EndEngagement(ctx context.Context, e *team.Engagement) error {
+	err := tx.editDoc(ctx, "incident_engagements", e.IncidentID, e.ID,
 		func(doc []byte) (any, error) {
 			var cur team.Engagement
 			if err := json.Unmarshal(doc, &cur); err != nil {
@@ -181,15 +186,10 @@ func (s *Store) EndEngagement(ctx context.Context, e *team.Engagement) error {
 
 // editDoc rewrites the doc of a row of table (one of this file's) that
 // belongs to incidentID, with extra SET clauses.
-func (s *Store) editDoc(ctx context.Context, table string, incidentID, id int64,
+func (tx *txn) editDoc(ctx context.Context, table string, incidentID, id int64,
 	edit func(doc []byte) (any, error), extraSet string) error {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback(ctx)
 	var doc string
-	err = tx.QueryRow(ctx, `SELECT doc::text FROM `+table+
+	err := tx.QueryRow(ctx, `SELECT doc::text FROM `+table+
 		` WHERE id = $1 AND incident_id = $2 FOR UPDATE`, id, incidentID).Scan(&doc)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.ErrNotFound
@@ -206,22 +206,24 @@ func (s *Store) editDoc(ctx context.Context, table string, incidentID, id int64,
 	}
 	_, err = tx.Exec(ctx, `UPDATE `+table+` SET doc = $1`+extraSet+` WHERE id = $2`,
 		string(b), id)
-	if err != nil {
-		return err
-	}
-	return tx.Commit(ctx)
+	return err
 }
 
 // CreateTask stores t at version 1.
 func (s *Store) CreateTask(ctx context.Context, t *plan.Task) error {
+	return s.atomically(ctx, func(tx *txn) error { return tx.CreateTask(ctx, t) })
+}
+
+// CreateTask is Store.CreateTask in the transaction.
+func (tx *txn) CreateTask(ctx context.Context, t *plan.Task) error {
 	c := *t
-	c.Version, c.Created = 1, s.now().UTC()
+	c.Version, c.Created = 1, tx.now().UTC()
 	c.Updated = c.Created
 	doc, err := json.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("create task: %w", err)
 	}
-	err = s.pool.QueryRow(ctx, `INSERT INTO incident_tasks (incident_id, version, doc)
+	err = tx.QueryRow(ctx, `INSERT INTO incident_tasks (incident_id, version, doc)
 		VALUES ($1, 1, $2) RETURNING id`, c.IncidentID, string(doc)).Scan(&c.ID)
 	if err != nil {
 		return fmt.Errorf("create task: %w", foreignKey(err, "incident"))
@@ -235,7 +237,12 @@ func setTask(t *plan.Task, id int64) { t.ID = id }
 
 // GetTask returns a task of an incident.
 func (s *Store) GetTask(ctx context.Context, incidentID, id int64) (*plan.Task, error) {
-	out, err := queryDocs(ctx, s.pool, `SELECT id, doc::text FROM incident_tasks
+	return getTask(ctx, s.pool, incidentID, id)
+}
+
+// getTask reads a task of an incident from db.
+func getTask(ctx context.Context, db rowQuerier, incidentID, id int64) (*plan.Task, error) {
+	out, err := queryDocs(ctx, db, `SELECT id, doc::text FROM incident_tasks
 		WHERE incident_id = $1 AND id = $2`, setTask, incidentID, id)
 	if err != nil {
 		return nil, fmt.Errorf("get task %d: %w", id, err)
@@ -258,18 +265,23 @@ func (s *Store) ListTasks(ctx context.Context, incidentID int64) ([]plan.Task, e
 
 // UpdateTask saves t when the stored version is t.Version.
 func (s *Store) UpdateTask(ctx context.Context, t *plan.Task) error {
-	cur, err := s.GetTask(ctx, t.IncidentID, t.ID)
+	return s.atomically(ctx, func(tx *txn) error { return tx.UpdateTask(ctx, t) })
+}
+
+// UpdateTask is Store.UpdateTask in the transaction.
+func (tx *txn) UpdateTask(ctx context.Context, t *plan.Task) error {
+	cur, err := getTask(ctx, tx, t.IncidentID, t.ID)
 	if err != nil {
 		return fmt.Errorf("update task %d: %w", t.ID, err)
 	}
 	c := *t
 	c.Created, c.CreatedBy = cur.Created, cur.CreatedBy
-	c.Version, c.Updated = t.Version+1, s.now().UTC()
+	c.Version, c.Updated = t.Version+1, tx.now().UTC()
 	doc, err := json.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("update task %d: %w", t.ID, err)
 	}
-	err = s.versioned(ctx, `SELECT version FROM incident_tasks
+	err = tx.versioned(ctx, `SELECT version FROM incident_tasks
 		WHERE id = $1 AND incident_id = $2 FOR UPDATE`,
 		`UPDATE incident_tasks SET version = $1, doc = $2 WHERE id = $3`, t.Version,
 		[]any{t.ID, t.IncidentID}, []any{c.Version, string(doc), t.ID})
@@ -282,15 +294,20 @@ func (s *Store) UpdateTask(ctx context.Context, t *plan.Task) error {
 
 // AddWatchRule stores w.
 func (s *Store) AddWatchRule(ctx context.Context, w *plan.WatchRule) error {
+	return s.atomically(ctx, func(tx *txn) error { return tx.AddWatchRule(ctx, w) })
+}
+
+// AddWatchRule is Store.AddWatchRule in the transaction.
+func (tx *txn) AddWatchRule(ctx context.Context, w *plan.WatchRule) error {
 	c := *w
 	if c.Created.IsZero() {
-		c.Created = s.now().UTC()
+		c.Created = tx.now().UTC()
 	}
 	doc, err := json.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("add watch rule: %w", err)
 	}
-	err = s.pool.QueryRow(ctx, `INSERT INTO watch_rules (incident_id, removed, doc)
+	err = tx.QueryRow(ctx, `INSERT INTO watch_rules (incident_id, removed, doc)
 		VALUES ($1, $2, $3) RETURNING id`, c.IncidentID, !c.RemovedAt.IsZero(),
 		string(doc)).Scan(&c.ID)
 	if err != nil {
@@ -326,7 +343,12 @@ func (s *Store) ActiveWatchRules(ctx context.Context, now time.Time) ([]plan.Wat
 
 // RemoveWatchRule saves the removal fields of w.
 func (s *Store) RemoveWatchRule(ctx context.Context, w *plan.WatchRule) error {
-	err := s.editDoc(ctx, "watch_rules", w.IncidentID, w.ID, func(doc []byte) (any, error) {
+	return s.atomically(ctx, func(tx *txn) error { return tx.RemoveWatchRule(ctx, w) })
+}
+
+// RemoveWatchRule is Store.RemoveWatchRule in the transaction.
+func (tx *txn) RemoveWatchRule(ctx context.Context, w *plan.WatchRule) error {
+	err := tx.editDoc(ctx, "watch_rules", w.IncidentID, w.ID, func(doc []byte) (any, error) {
 		var cur plan.WatchRule
 		if err := json.Unmarshal(doc, &cur); err != nil {
 			return nil, err

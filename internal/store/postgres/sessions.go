@@ -13,10 +13,15 @@ import (
 
 // CreateSession stores a session.
 func (s *Store) CreateSession(ctx context.Context, se store.Session) error {
+	return s.atomically(ctx, func(tx *txn) error { return tx.CreateSession(ctx, se) })
+}
+
+// CreateSession is Store.CreateSession in the transaction.
+func (tx *txn) CreateSession(ctx context.Context, se store.Session) error {
 	if err := se.Validate(); err != nil {
 		return fmt.Errorf("create session: %w", err)
 	}
-	_, err := s.pool.Exec(ctx, `INSERT INTO sessions (id, user_id, created, last_seen, expires,
+	_, err := tx.Exec(ctx, `INSERT INTO sessions (id, user_id, created, last_seen, expires,
 		csrf) VALUES ($1, $2, $3, $4, $5, $6)`, se.ID, se.UserID, timeArg(se.Created),
 		timeArg(se.LastSeen), timeArg(se.Expires), se.CSRF)
 	if err != nil {
@@ -50,13 +55,29 @@ func (s *Store) TouchSession(ctx context.Context, id []byte, lastSeen time.Time)
 
 // DeleteSession removes a session.
 func (s *Store) DeleteSession(ctx context.Context, id []byte) error {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE id = $1`, id)
+	return s.atomically(ctx, func(tx *txn) error { return tx.DeleteSession(ctx, id) })
+}
+
+// DeleteSession is Store.DeleteSession in the transaction.
+func (tx *txn) DeleteSession(ctx context.Context, id []byte) error {
+	tag, err := tx.Exec(ctx, `DELETE FROM sessions WHERE id = $1`, id)
 	return changedOne(tag, err, "delete session")
 }
 
 // DeleteUserSessions removes every session of a user.
 func (s *Store) DeleteUserSessions(ctx context.Context, userID int64) (int, error) {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
+	var v int
+	err := s.atomically(ctx, func(tx *txn) error {
+		var err error
+		v, err = tx.DeleteUserSessions(ctx, userID)
+		return err
+	})
+	return v, err
+}
+
+// DeleteUserSessions is Store.DeleteUserSessions in the transaction.
+func (tx *txn) DeleteUserSessions(ctx context.Context, userID int64) (int, error) {
+	tag, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
 	if err != nil {
 		return 0, fmt.Errorf("delete user sessions: %w", err)
 	}

@@ -22,16 +22,25 @@ const triageColumns = `id, rule_id, rule_title, level, tags, event_time, created
 // GroupAlert stores a, or folds it into the open alert of its group. An
 // advisory lock on the group serializes concurrent detectors.
 func (s *Store) GroupAlert(ctx context.Context, a *detect.Alert, window time.Duration) (bool, error) {
-	if a.Created.IsZero() {
-		a.Created = s.now()
-	}
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return false, fmt.Errorf("group alert: %w", err)
-	}
-	defer tx.Rollback(ctx)
+	var v bool
+	err := s.atomically(ctx, func(tx *txn) error {
+		var err error
+		v, err = tx.GroupAlert(ctx, a, window)
+		return err
+	})
+	return v, err
+}
 
-	var id int64
+// GroupAlert is Store.GroupAlert in the transaction.
+func (tx *txn) GroupAlert(ctx context.Context, a *detect.Alert, window time.Duration) (bool,
+	error) {
+	if a.Created.IsZero() {
+		a.Created = tx.now()
+	}
+	var (
+		id  int64
+		err error
+	)
 	if a.GroupKey != "" && window > 0 {
 		_, err = tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`,
 			a.RuleID+"\x1f"+a.GroupKey)
@@ -55,9 +64,6 @@ func (s *Store) GroupAlert(ctx context.Context, a *detect.Alert, window time.Dur
 	if err != nil {
 		return false, fmt.Errorf("group alert: %w", err)
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return false, fmt.Errorf("group alert: %w", err)
-	}
 	return repeat, nil
 }
 
@@ -78,6 +84,9 @@ func foldGrouped(ctx context.Context, tx pgx.Tx, id int64, a *detect.Alert) erro
 		if err != nil {
 			return foreignKey(err, "event")
 		}
+	}
+	if err := addAlertTenants(ctx, tx, id, a.Tenants); err != nil {
+		return err
 	}
 	rows, err := tx.Query(ctx, `SELECT `+triageColumns+` FROM alerts WHERE id = $1`, id)
 	if err != nil {
@@ -139,9 +148,11 @@ func insertGrouped(ctx context.Context, tx pgx.Tx, a *detect.Alert) error {
 	if a.IncidentID != 0 {
 		_, err := tx.Exec(ctx, `INSERT INTO incident_alerts (incident_id, alert_id)
 			VALUES ($1, $2)`, a.IncidentID, a.ID)
-		return err
+		if err != nil {
+			return err
+		}
 	}
-	return nil
+	return addAlertTenants(ctx, tx, a.ID, a.Tenants)
 }
 
 // scanTriageAlert reads one row of triageColumns.
@@ -203,7 +214,13 @@ func (s *Store) GetAlert(ctx context.Context, id int64) (*detect.Alert, error) {
 // SetAlertTriage moves an alert from one state to another.
 func (s *Store) SetAlertTriage(ctx context.Context, id int64, from string,
 	c store.AlertTriage) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE alerts SET state = $1, assignee = $2,
+	return s.atomically(ctx, func(tx *txn) error { return tx.SetAlertTriage(ctx, id, from, c) })
+}
+
+// SetAlertTriage is Store.SetAlertTriage in the transaction.
+func (tx *txn) SetAlertTriage(ctx context.Context, id int64, from string,
+	c store.AlertTriage) error {
+	tag, err := tx.Exec(ctx, `UPDATE alerts SET state = $1, assignee = $2,
 		state_reason = $3 WHERE id = $4 AND state = $5`, c.State, c.Assignee, c.Reason, id, from)
 	if err != nil {
 		return fmt.Errorf("set alert %d triage: %w", id, err)
@@ -211,19 +228,21 @@ func (s *Store) SetAlertTriage(ctx context.Context, id int64, from string,
 	if tag.RowsAffected() == 1 {
 		return nil
 	}
-	if _, err := s.GetAlert(ctx, id); err != nil {
-		return fmt.Errorf("set alert %d triage: %w", id, err)
+	if err := rowExistsPG(ctx, tx, "alerts", id); err != nil {
+		return fmt.Errorf("set alert %d triage: alert: %w", id, err)
 	}
 	return fmt.Errorf("set alert %d triage: no longer %s: %w", id, from, store.ErrConflict)
 }
 
 // LinkAlerts links alerts to an incident.
 func (s *Store) LinkAlerts(ctx context.Context, incidentID int64, alertIDs []int64) error {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("link alerts: %w", err)
-	}
-	defer tx.Rollback(ctx)
+	return s.atomically(ctx, func(tx *txn) error {
+		return tx.LinkAlerts(ctx, incidentID, alertIDs)
+	})
+}
+
+// LinkAlerts is Store.LinkAlerts in the transaction.
+func (tx *txn) LinkAlerts(ctx context.Context, incidentID int64, alertIDs []int64) error {
 	if err := rowExistsPG(ctx, tx, "incidents", incidentID); err != nil {
 		return fmt.Errorf("link alerts: incident %d: %w", incidentID, err)
 	}
@@ -242,9 +261,6 @@ func (s *Store) LinkAlerts(ctx context.Context, incidentID int64, alertIDs []int
 			return fmt.Errorf("link alerts: %w", err)
 		}
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("link alerts: %w", err)
-	}
 	return nil
 }
 
@@ -260,11 +276,13 @@ func rowExistsPG(ctx context.Context, tx pgx.Tx, table string, id int64) error {
 
 // UnlinkAlert removes the link between an incident and an alert.
 func (s *Store) UnlinkAlert(ctx context.Context, incidentID, alertID int64) error {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("unlink alert: %w", err)
-	}
-	defer tx.Rollback(ctx)
+	return s.atomically(ctx, func(tx *txn) error {
+		return tx.UnlinkAlert(ctx, incidentID, alertID)
+	})
+}
+
+// UnlinkAlert is Store.UnlinkAlert in the transaction.
+func (tx *txn) UnlinkAlert(ctx context.Context, incidentID, alertID int64) error {
 	tag, err := tx.Exec(ctx,
 		`DELETE FROM incident_alerts WHERE incident_id = $1 AND alert_id = $2`, incidentID, alertID)
 	if err := changedOne(tag, err, "unlink alert"); err != nil {
@@ -276,15 +294,23 @@ func (s *Store) UnlinkAlert(ctx context.Context, incidentID, alertID int64) erro
 	if err != nil {
 		return fmt.Errorf("unlink alert: %w", err)
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("unlink alert: %w", err)
-	}
 	return nil
 }
 
 // AlertIncidents returns the incidents an alert is linked to.
 func (s *Store) AlertIncidents(ctx context.Context, alertID int64) ([]int64, error) {
-	rows, err := s.pool.Query(ctx, `SELECT incident_id FROM incident_alerts
+	return alertIncidents(ctx, s.pool, alertID)
+}
+
+// AlertIncidents is Store.AlertIncidents in the transaction: it sees the
+// transaction's links.
+func (tx *txn) AlertIncidents(ctx context.Context, alertID int64) ([]int64, error) {
+	return alertIncidents(ctx, tx, alertID)
+}
+
+// alertIncidents reads the incidents an alert is linked to from db.
+func alertIncidents(ctx context.Context, db rowQuerier, alertID int64) ([]int64, error) {
+	rows, err := db.Query(ctx, `SELECT incident_id FROM incident_alerts
 		WHERE alert_id = $1 ORDER BY incident_id`, alertID)
 	if err != nil {
 		return nil, fmt.Errorf("alert incidents: %w", err)

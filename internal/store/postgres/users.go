@@ -54,7 +54,12 @@ func (s *Store) ListTokens(ctx context.Context) ([]store.Token, error) {
 
 // RevokeToken marks a token revoked.
 func (s *Store) RevokeToken(ctx context.Context, id int64) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE tokens SET revoked = true WHERE id = $1`, id)
+	return s.atomically(ctx, func(tx *txn) error { return tx.RevokeToken(ctx, id) })
+}
+
+// RevokeToken is Store.RevokeToken in the transaction.
+func (tx *txn) RevokeToken(ctx context.Context, id int64) error {
+	tag, err := tx.Exec(ctx, `UPDATE tokens SET revoked = true WHERE id = $1`, id)
 	return changedOne(tag, err, fmt.Sprintf("revoke token %d", id))
 }
 
@@ -88,18 +93,23 @@ func scanUser(row pgx.Row) (*store.User, error) {
 
 // CreateUser stores u and sets u.ID.
 func (s *Store) CreateUser(ctx context.Context, u *store.User) error {
+	return s.atomically(ctx, func(tx *txn) error { return tx.CreateUser(ctx, u) })
+}
+
+// CreateUser is Store.CreateUser in the transaction.
+func (tx *txn) CreateUser(ctx context.Context, u *store.User) error {
 	if err := u.Validate(); err != nil {
 		return fmt.Errorf("create user: %w", err)
 	}
 	if u.Created.IsZero() {
-		u.Created = s.now()
+		u.Created = tx.now()
 	}
 	if u.Updated.IsZero() {
 		u.Updated = u.Created
 	}
 	u.Created = u.Created.UTC().Truncate(time.Microsecond)
 	u.Updated = u.Updated.UTC().Truncate(time.Microsecond)
-	err := s.pool.QueryRow(ctx, `INSERT INTO users (name, display_name, email, roles, tenant,
+	err := tx.QueryRow(ctx, `INSERT INTO users (name, display_name, email, roles, tenant,
 		password_hash, disabled, created, updated) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 		RETURNING id`, u.Name, u.DisplayName, u.Email, u.Roles, u.Tenant, u.PasswordHash,
 		u.Disabled, u.Created, u.Updated).Scan(&u.ID)
@@ -161,14 +171,19 @@ func (s *Store) ListUsers(ctx context.Context, f store.UserFilter) ([]store.User
 
 // UpdateUser replaces the stored user with u's ID.
 func (s *Store) UpdateUser(ctx context.Context, u *store.User) error {
+	return s.atomically(ctx, func(tx *txn) error { return tx.UpdateUser(ctx, u) })
+}
+
+// UpdateUser is Store.UpdateUser in the transaction.
+func (tx *txn) UpdateUser(ctx context.Context, u *store.User) error {
 	if err := u.Validate(); err != nil {
 		return fmt.Errorf("update user: %w", err)
 	}
 	if u.Updated.IsZero() {
-		u.Updated = s.now()
+		u.Updated = tx.now()
 	}
 	u.Updated = u.Updated.UTC().Truncate(time.Microsecond)
-	tag, err := s.pool.Exec(ctx, `UPDATE users SET display_name = $1, email = $2, roles = $3,
+	tag, err := tx.Exec(ctx, `UPDATE users SET display_name = $1, email = $2, roles = $3,
 		tenant = $4, password_hash = $5, disabled = $6, updated = $7 WHERE id = $8`,
 		u.DisplayName, u.Email, u.Roles, u.Tenant, u.PasswordHash, u.Disabled, u.Updated, u.ID)
 	return changedOne(tag, err, fmt.Sprintf("update user %d", u.ID))

@@ -15,7 +15,12 @@ const vulnColumns = `id, title, kind, description, severity, deadline, state, ow
 
 // CreateVulnerability stores a vulnerability report.
 func (s *Store) CreateVulnerability(ctx context.Context, v *store.Vulnerability) error {
-	err := s.pool.QueryRow(ctx, `INSERT INTO vulnerabilities (title, kind, description,
+	return s.atomically(ctx, func(tx *txn) error { return tx.CreateVulnerability(ctx, v) })
+}
+
+// CreateVulnerability is Store.CreateVulnerability in the transaction.
+func (tx *txn) CreateVulnerability(ctx context.Context, v *store.Vulnerability) error {
+	err := tx.QueryRow(ctx, `INSERT INTO vulnerabilities (title, kind, description,
 		severity, deadline, state, owner, tenant, case_id, alert_id, created, updated, version)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1) RETURNING id`,
 		v.Title, v.Kind, v.Description, v.Severity, timeArg(v.Deadline), v.State, v.Owner,
@@ -74,12 +79,17 @@ func (s *Store) ListVulnerabilities(ctx context.Context,
 
 // UpdateVulnerability stores a report at its version.
 func (s *Store) UpdateVulnerability(ctx context.Context, v *store.Vulnerability) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE vulnerabilities SET title = $1, kind = $2,
+	return s.atomically(ctx, func(tx *txn) error { return tx.UpdateVulnerability(ctx, v) })
+}
+
+// UpdateVulnerability is Store.UpdateVulnerability in the transaction.
+func (tx *txn) UpdateVulnerability(ctx context.Context, v *store.Vulnerability) error {
+	tag, err := tx.Exec(ctx, `UPDATE vulnerabilities SET title = $1, kind = $2,
 		description = $3, severity = $4, deadline = $5, state = $6, owner = $7, updated = $8,
 		version = version + 1 WHERE id = $9 AND version = $10`,
 		v.Title, v.Kind, v.Description, v.Severity, timeArg(v.Deadline), v.State, v.Owner,
 		timeArg(v.Updated), v.ID, v.Version)
-	if err := s.checkVersioned(ctx, "vulnerabilities", v.ID, tag, err); err != nil {
+	if err := tx.checkVersioned(ctx, "vulnerabilities", v.ID, tag, err); err != nil {
 		return fmt.Errorf("update vulnerability %d: %w", v.ID, err)
 	}
 	v.Version++

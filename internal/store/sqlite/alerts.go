@@ -19,8 +19,13 @@ import (
 // links the alert to that incident. An unknown event or incident gives
 // store.ErrNotFound.
 func (s *Store) InsertAlert(ctx context.Context, a *detect.Alert) error {
+	return s.atomically(ctx, func(tx *txn) error { return tx.InsertAlert(ctx, a) })
+}
+
+// InsertAlert stores an alert in the transaction (see Store.InsertAlert).
+func (tx *txn) InsertAlert(ctx context.Context, a *detect.Alert) error {
 	if a.Created.IsZero() {
-		a.Created = s.now()
+		a.Created = tx.now()
 	}
 	tags, err := json.Marshal(nonNil(a.Tags))
 	if err != nil {
@@ -30,11 +35,6 @@ func (s *Store) InsertAlert(ctx context.Context, a *detect.Alert) error {
 	if err != nil {
 		return fmt.Errorf("insert alert: %w", err)
 	}
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("insert alert: %w", err)
-	}
-	defer tx.Rollback()
 
 	var incidentID any
 	if a.IncidentID != 0 {
@@ -66,10 +66,22 @@ func (s *Store) InsertAlert(ctx context.Context, a *detect.Alert) error {
 			return fmt.Errorf("insert alert: %w", err)
 		}
 	}
-	if err := tx.Commit(); err != nil {
+	if err := tx.addAlertTenants(ctx, id, a.Tenants); err != nil {
 		return fmt.Errorf("insert alert: %w", err)
 	}
 	a.ID = id
+	return nil
+}
+
+// addAlertTenants links tenants to alert id; links that exist are kept.
+func (tx *txn) addAlertTenants(ctx context.Context, id int64, tenants []string) error {
+	for _, t := range tenants {
+		_, err := tx.ExecContext(ctx,
+			`INSERT OR IGNORE INTO alert_tenants (alert_id, tenant) VALUES (?, ?)`, id, t)
+		if err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -180,7 +192,8 @@ func scanAlerts(rows *sql.Rows) ([]detect.Alert, error) {
 	return items, rows.Err()
 }
 
-// alertEvents fills EventIDs and Events of items, in link order.
+// alertEvents fills EventIDs and Events of items, in link order, and
+// Tenants.
 func alertEvents(ctx context.Context, tx *sql.Tx, items []detect.Alert) error {
 	if len(items) == 0 {
 		return nil
@@ -211,7 +224,27 @@ func alertEvents(ctx context.Context, tx *sql.Tx, items []detect.Alert) error {
 		a.EventIDs = append(a.EventIDs, eventID)
 		a.Events = append(a.Events, json.RawMessage(fields))
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	trows, err := tx.QueryContext(ctx, `SELECT alert_id, tenant FROM alert_tenants
+		WHERE alert_id IN (`+placeholders(len(ids))+`) ORDER BY alert_id, tenant`,
+		int64Args(ids)...)
+	if err != nil {
+		return err
+	}
+	defer trows.Close()
+	for trows.Next() {
+		var (
+			alertID int64
+			tenant  string
+		)
+		if err := trows.Scan(&alertID, &tenant); err != nil {
+			return err
+		}
+		index[alertID].Tenants = append(index[alertID].Tenants, tenant)
+	}
+	return trows.Err()
 }
 
 // nonNil returns s, or an empty slice for nil, so that JSON shows [].

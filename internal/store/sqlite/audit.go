@@ -10,50 +10,56 @@ import (
 	"github.com/vigilsec/vigil/internal/store"
 )
 
-// AppendAudit appends e to the audit chain. The single writer connection,
-// whose transactions take the write lock at BEGIN, serializes appends, also
-// against other processes on the same file.
+// AppendAudit appends e to the audit chain in a transaction of its own.
 func (s *Store) AppendAudit(ctx context.Context, e *audit.Entry) error {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("append audit: %w", err)
-	}
-	defer tx.Rollback()
+	return s.atomically(ctx, func(tx *txn) error { return tx.AppendAudit(ctx, e) })
+}
 
+// AppendAudit queues e for the transaction's commit (see storeAudit).
+func (tx *txn) AppendAudit(_ context.Context, e *audit.Entry) error {
+	return tx.audit.Add(e)
+}
+
+// storeAudit appends the queued entries to the chain, in the transaction,
+// and returns them sealed. The single writer connection, whose transactions
+// take the write lock at BEGIN, serializes appends, also against other
+// processes on the same file.
+func (tx *txn) storeAudit(ctx context.Context) ([]audit.Entry, error) {
+	if tx.audit.Len() == 0 {
+		return nil, nil
+	}
 	var (
 		head audit.Head
 		hash []byte
 	)
-	err = tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).
+	err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).
 		Scan(&head.Seq, &hash)
 	if err != nil {
-		return fmt.Errorf("append audit: read head: %w", err)
+		return nil, fmt.Errorf("append audit: read head: %w", err)
 	}
 	if head.Hash, err = audit.HashFromBytes(hash); err != nil {
-		return fmt.Errorf("append audit: read head: %w", err)
+		return nil, fmt.Errorf("append audit: read head: %w", err)
 	}
-	sealed := *e
-	if err := audit.Seal(&sealed, head); err != nil {
-		return fmt.Errorf("append audit: %w", err)
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (seq, time, actor, action, object_type,
-		object_id, tenant, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		sealed.Seq, timeText(sealed.Time), sealed.Actor, string(sealed.Action),
-		sealed.ObjectType, sealed.ObjectID, sealed.Tenant, string(sealed.Details),
-		sealed.PrevHash[:], sealed.Hash[:])
+	sealed, head, err := tx.audit.Seal(head)
 	if err != nil {
-		return fmt.Errorf("append audit: %w", err)
+		return nil, err
+	}
+	for _, e := range sealed {
+		_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (seq, time, actor, action,
+			object_type, object_id, tenant, details, prev_hash, hash)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			e.Seq, timeText(e.Time), e.Actor, string(e.Action), e.ObjectType, e.ObjectID,
+			e.Tenant, string(e.Details), e.PrevHash[:], e.Hash[:])
+		if err != nil {
+			return nil, fmt.Errorf("append audit: %w", err)
+		}
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`,
-		sealed.Seq, sealed.Hash[:])
+		head.Seq, head.Hash[:])
 	if err != nil {
-		return fmt.Errorf("append audit: move head: %w", err)
+		return nil, fmt.Errorf("append audit: move head: %w", err)
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("append audit: %w", err)
-	}
-	*e = sealed
-	return nil
+	return sealed, nil
 }
 
 const auditColumns = `seq, time, actor, action, object_type, object_id, tenant, details,

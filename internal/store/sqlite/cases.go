@@ -21,11 +21,16 @@ func zeroNull(id int64) any {
 
 // CreateSuppression stores a suppression.
 func (s *Store) CreateSuppression(ctx context.Context, sup *store.Suppression) error {
+	return s.atomically(ctx, func(tx *txn) error { return tx.CreateSuppression(ctx, sup) })
+}
+
+// CreateSuppression is Store.CreateSuppression in the transaction.
+func (tx *txn) CreateSuppression(ctx context.Context, sup *store.Suppression) error {
 	fields, err := json.Marshal(sup.Fields)
 	if err != nil {
 		return fmt.Errorf("create suppression: %w", err)
 	}
-	res, err := s.w.ExecContext(ctx, `INSERT INTO suppressions (rule_id, fields, reason, alert_id,
+	res, err := tx.ExecContext(ctx, `INSERT INTO suppressions (rule_id, fields, reason, alert_id,
 		created_by, created, expires, hits, last_hit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		sup.RuleID, string(fields), sup.Reason, zeroNull(sup.AlertID), sup.CreatedBy,
 		timeText(sup.Created), timeText(sup.Expires), sup.Hits, timeText(sup.LastHit))
@@ -114,18 +119,25 @@ func (s *Store) GetSuppression(ctx context.Context, id int64) (*store.Suppressio
 
 // DeleteSuppression removes a suppression.
 func (s *Store) DeleteSuppression(ctx context.Context, id int64) error {
-	return s.execTriage(ctx, "delete suppression", `DELETE FROM suppressions WHERE id = ?`, id)
+	return s.atomically(ctx, func(tx *txn) error { return tx.DeleteSuppression(ctx, id) })
+}
+
+// DeleteSuppression is Store.DeleteSuppression in the transaction.
+func (tx *txn) DeleteSuppression(ctx context.Context, id int64) error {
+	return tx.execTriage(ctx, "delete suppression", `DELETE FROM suppressions WHERE id = ?`, id)
 }
 
 // CountSuppressed counts a suppressed match.
 func (s *Store) CountSuppressed(ctx context.Context, id int64, at time.Time) error {
-	return s.execTriage(ctx, "count suppressed", `UPDATE suppressions SET hits = hits + 1,
-		last_hit = ? WHERE id = ?`, timeText(at), id)
+	return s.atomically(ctx, func(tx *txn) error {
+		return tx.execTriage(ctx, "count suppressed", `UPDATE suppressions SET hits = hits + 1,
+			last_hit = ? WHERE id = ?`, timeText(at), id)
+	})
 }
 
 // execTriage runs a statement that must touch one row (ErrNotFound if none).
-func (s *Store) execTriage(ctx context.Context, op, query string, args ...any) error {
-	res, err := s.w.ExecContext(ctx, query, args...)
+func (tx *txn) execTriage(ctx context.Context, op, query string, args ...any) error {
+	res, err := tx.ExecContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
@@ -140,7 +152,12 @@ const caseColumns = `id, tenant, title, seen, service, seen_at, level, state, as
 
 // CreateCase stores a support case.
 func (s *Store) CreateCase(ctx context.Context, c *store.Case) error {
-	res, err := s.w.ExecContext(ctx, `INSERT INTO cases (tenant, title, seen, service, seen_at,
+	return s.atomically(ctx, func(tx *txn) error { return tx.CreateCase(ctx, c) })
+}
+
+// CreateCase is Store.CreateCase in the transaction.
+func (tx *txn) CreateCase(ctx context.Context, c *store.Case) error {
+	res, err := tx.ExecContext(ctx, `INSERT INTO cases (tenant, title, seen, service, seen_at,
 		level, state, assignee, reporter, incident_id, vulnerability_id, created, updated, version)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
 		c.Tenant, c.Title, c.Seen, c.Service, timeText(c.SeenAt), c.Level, c.State, c.Assignee,
@@ -206,12 +223,17 @@ func (s *Store) ListCases(ctx context.Context, f store.CaseFilter) (store.Page[s
 
 // UpdateCase stores a case at its version.
 func (s *Store) UpdateCase(ctx context.Context, c *store.Case) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE cases SET title = ?, seen = ?, service = ?,
+	return s.atomically(ctx, func(tx *txn) error { return tx.UpdateCase(ctx, c) })
+}
+
+// UpdateCase is Store.UpdateCase in the transaction.
+func (tx *txn) UpdateCase(ctx context.Context, c *store.Case) error {
+	res, err := tx.ExecContext(ctx, `UPDATE cases SET title = ?, seen = ?, service = ?,
 		seen_at = ?, level = ?, state = ?, assignee = ?, incident_id = ?, vulnerability_id = ?,
 		updated = ?, version = version + 1 WHERE id = ? AND version = ?`,
 		c.Title, c.Seen, c.Service, timeText(c.SeenAt), c.Level, c.State, c.Assignee,
 		zeroNull(c.IncidentID), zeroNull(c.VulnerabilityID), timeText(c.Updated), c.ID, c.Version)
-	if err := s.updateVersioned(ctx, "case", c.ID, res, err); err != nil {
+	if err := tx.updateVersioned(ctx, "case", c.ID, res, err); err != nil {
 		return err
 	}
 	c.Version++
@@ -220,7 +242,7 @@ func (s *Store) UpdateCase(ctx context.Context, c *store.Case) error {
 
 // updateVersioned turns the result of a updateVersioned UPDATE of table into nil,
 // ErrNotFound or ErrConflict.
-func (s *Store) updateVersioned(ctx context.Context, table string, id int64, res sql.Result,
+func (tx *txn) updateVersioned(ctx context.Context, table string, id int64, res sql.Result,
 	err error) error {
 	if err != nil {
 		return fmt.Errorf("update %s %d: %w", table, id, foreignKey(err, "reference"))
@@ -229,7 +251,7 @@ func (s *Store) updateVersioned(ctx context.Context, table string, id int64, res
 		return err
 	}
 	var one int
-	err = s.w.QueryRowContext(ctx, `SELECT 1 FROM `+versionedTable(table)+` WHERE id = ?`, id).
+	err = tx.QueryRowContext(ctx, `SELECT 1 FROM `+versionedTable(table)+` WHERE id = ?`, id).
 		Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("update %s %d: %w", table, id, store.ErrNotFound)

@@ -15,15 +15,15 @@ import (
 // unknown incident gives store.ErrNotFound.
 func (s *Store) AddEvidence(ctx context.Context, e *evidence.Evidence,
 	first *evidence.Custody) error {
+	return s.atomically(ctx, func(tx *txn) error { return tx.AddEvidence(ctx, e, first) })
+}
+
+// AddEvidence is Store.AddEvidence in the transaction.
+func (tx *txn) AddEvidence(ctx context.Context, e *evidence.Evidence,
+	first *evidence.Custody) error {
 	if err := e.Check(); err != nil {
 		return fmt.Errorf("add evidence: %w", err)
 	}
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("add evidence: %w", err)
-	}
-	defer tx.Rollback()
-
 	res, err := tx.ExecContext(ctx, `INSERT INTO evidence (incident_id, sha256, size,
 		media_type, file_name, description, acquired_by, acquired_at, acquired_from)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -41,17 +41,19 @@ func (s *Store) AddEvidence(ctx context.Context, e *evidence.Evidence,
 	if err := insertCustody(ctx, tx, &c); err != nil {
 		return fmt.Errorf("add evidence: %w", err)
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("add evidence: %w", err)
-	}
 	e.ID, *first = id, c
 	return nil
 }
 
 // AppendCustody appends c to the custody log of c.EvidenceID.
 func (s *Store) AppendCustody(ctx context.Context, c *evidence.Custody) error {
+	return s.atomically(ctx, func(tx *txn) error { return tx.AppendCustody(ctx, c) })
+}
+
+// AppendCustody is Store.AppendCustody in the transaction.
+func (tx *txn) AppendCustody(ctx context.Context, c *evidence.Custody) error {
 	cc := *c
-	if err := insertCustody(ctx, s.w, &cc); err != nil {
+	if err := insertCustody(ctx, tx, &cc); err != nil {
 		return fmt.Errorf("append custody to evidence %d: %w", c.EvidenceID, err)
 	}
 	*c = cc

@@ -16,8 +16,14 @@ import (
 // clock and a zero Updated becomes Opened. An unknown alert gives
 // store.ErrNotFound and stores nothing (the number is not used up).
 func (s *Store) CreateIncident(ctx context.Context, inc *incident.Incident) error {
+	return s.atomically(ctx, func(tx *txn) error { return tx.CreateIncident(ctx, inc) })
+}
+
+// CreateIncident stores an incident in the transaction (see
+// Store.CreateIncident).
+func (tx *txn) CreateIncident(ctx context.Context, inc *incident.Incident) error {
 	if inc.Opened.IsZero() {
-		inc.Opened = s.now()
+		inc.Opened = tx.now()
 	}
 	if inc.Updated.IsZero() {
 		inc.Updated = inc.Opened
@@ -26,15 +32,9 @@ func (s *Store) CreateIncident(ctx context.Context, inc *incident.Incident) erro
 	slices.Sort(alertIDs)
 	alertIDs = slices.Compact(alertIDs)
 
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("create incident: %w", err)
-	}
-	defer tx.Rollback()
-
 	year := inc.Opened.UTC().Year()
 	var n int64
-	err = tx.QueryRowContext(ctx, `INSERT INTO incident_numbers (year, last) VALUES (?, 1)
+	err := tx.QueryRowContext(ctx, `INSERT INTO incident_numbers (year, last) VALUES (?, 1)
 		ON CONFLICT (year) DO UPDATE SET last = last + 1 RETURNING last`, year).Scan(&n)
 	if err != nil {
 		return fmt.Errorf("create incident: number: %w", err)
@@ -65,9 +65,6 @@ func (s *Store) CreateIncident(ctx context.Context, inc *incident.Incident) erro
 		if err != nil {
 			return fmt.Errorf("create incident: link alert %d: %w", aid, err)
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("create incident: %w", err)
 	}
 	inc.ID, inc.Number, inc.AlertIDs = id, number, alertIDs
 	return nil

@@ -63,6 +63,11 @@ func (s *Store) GetNotification(ctx context.Context, id int64) (*notify.Notifica
 		return nil, fmt.Errorf("get notification %d: %w", id, err)
 	}
 	defer tx.Rollback()
+	return getNotification(ctx, tx, id)
+}
+
+// getNotification reads one notification with its delivery log in tx.
+func getNotification(ctx context.Context, tx *sql.Tx, id int64) (*notify.Notification, error) {
 	items, err := queryNotifications(ctx, tx, `SELECT `+notificationColumns+
 		` FROM notifications WHERE id = ?`, id)
 	if err == nil && len(items) == 0 {
@@ -144,11 +149,14 @@ func (s *Store) ClaimNotifications(ctx context.Context, now, leaseUntil time.Tim
 // RecordAttempt appends d to the log and moves the notification's state.
 func (s *Store) RecordAttempt(ctx context.Context, id int64, d notify.Delivery,
 	state notify.State, attempts int, next time.Time) error {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("record attempt of notification %d: %w", id, err)
-	}
-	defer tx.Rollback()
+	return s.atomically(ctx, func(tx *txn) error {
+		return tx.RecordAttempt(ctx, id, d, state, attempts, next)
+	})
+}
+
+// RecordAttempt is Store.RecordAttempt in the transaction.
+func (tx *txn) RecordAttempt(ctx context.Context, id int64, d notify.Delivery,
+	state notify.State, attempts int, next time.Time) error {
 	res, err := tx.ExecContext(ctx, `UPDATE notifications SET state = ?, attempts = ?,
 		next_attempt = ?, last_error = ?, updated = ? WHERE id = ?`,
 		string(state), attempts, timeText(next), d.Error, timeText(d.At), id)
@@ -164,16 +172,25 @@ func (s *Store) RecordAttempt(ctx context.Context, id int64, d notify.Delivery,
 	if err != nil {
 		return fmt.Errorf("record attempt of notification %d: %w", id, err)
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("record attempt of notification %d: %w", id, err)
-	}
 	return nil
 }
 
 // RetryNotification makes a failed or dead notification due at now.
 func (s *Store) RetryNotification(ctx context.Context, id int64, now time.Time) (
 	*notify.Notification, error) {
-	res, err := s.w.ExecContext(ctx, `UPDATE notifications SET state = 'pending',
+	var v *notify.Notification
+	err := s.atomically(ctx, func(tx *txn) error {
+		var err error
+		v, err = tx.RetryNotification(ctx, id, now)
+		return err
+	})
+	return v, err
+}
+
+// RetryNotification is Store.RetryNotification in the transaction.
+func (tx *txn) RetryNotification(ctx context.Context, id int64, now time.Time) (
+	*notify.Notification, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE notifications SET state = 'pending',
 		attempts = 0, next_attempt = ?, updated = ? WHERE id = ? AND state IN ('failed', 'dead')`,
 		timeText(now), timeText(now), id)
 	if err != nil {
@@ -183,7 +200,7 @@ func (s *Store) RetryNotification(ctx context.Context, id int64, now time.Time) 
 	if err != nil {
 		return nil, fmt.Errorf("retry notification %d: %w", id, err)
 	}
-	got, err := s.GetNotification(ctx, id)
+	got, err := getNotification(ctx, tx.Tx, id)
 	if err != nil {
 		return nil, fmt.Errorf("retry notification: %w", err)
 	}
@@ -272,14 +289,19 @@ func deliveries(ctx context.Context, tx *sql.Tx, items []notify.Notification) er
 
 // CreateWebhook stores h.
 func (s *Store) CreateWebhook(ctx context.Context, h *notify.Webhook) error {
+	return s.atomically(ctx, func(tx *txn) error { return tx.CreateWebhook(ctx, h) })
+}
+
+// CreateWebhook is Store.CreateWebhook in the transaction.
+func (tx *txn) CreateWebhook(ctx context.Context, h *notify.Webhook) error {
 	if h.Created.IsZero() {
-		h.Created = s.now()
+		h.Created = tx.now()
 	}
 	triggers, err := json.Marshal(nonNilTriggers(h.Triggers))
 	if err != nil {
 		return fmt.Errorf("create webhook %q: %w", h.Name, err)
 	}
-	res, err := s.w.ExecContext(ctx, `INSERT INTO webhooks (name, url, secret, triggers, created,
+	res, err := tx.ExecContext(ctx, `INSERT INTO webhooks (name, url, secret, triggers, created,
 		created_by) VALUES (?, ?, ?, ?, ?, ?)`, h.Name, h.URL, h.Secret.Reveal(),
 		string(triggers), timeText(h.Created), h.CreatedBy)
 	if isUnique(err) {
@@ -316,7 +338,12 @@ func (s *Store) ListWebhooks(ctx context.Context) ([]notify.Webhook, error) {
 
 // DeleteWebhook removes a webhook.
 func (s *Store) DeleteWebhook(ctx context.Context, id int64) error {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM webhooks WHERE id = ?`, id)
+	return s.atomically(ctx, func(tx *txn) error { return tx.DeleteWebhook(ctx, id) })
+}
+
+// DeleteWebhook is Store.DeleteWebhook in the transaction.
+func (tx *txn) DeleteWebhook(ctx context.Context, id int64) error {
+	res, err := tx.ExecContext(ctx, `DELETE FROM webhooks WHERE id = ?`, id)
 	if err != nil {
 		return fmt.Errorf("delete webhook %d: %w", id, err)
 	}

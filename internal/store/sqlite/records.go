@@ -30,13 +30,12 @@ func (s *Store) GetIncidentRecord(ctx context.Context, id int64) (*store.Inciden
 // UpdateIncidentRecord saves rec if the stored version is rec.Version (see
 // store.Records). The writer connection serializes updates.
 func (s *Store) UpdateIncidentRecord(ctx context.Context, rec *store.IncidentRecord) error {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("update incident record %d: %w", rec.ID, err)
-	}
-	defer tx.Rollback()
+	return s.atomically(ctx, func(tx *txn) error { return tx.UpdateIncidentRecord(ctx, rec) })
+}
 
-	before, err := loadRecord(ctx, tx, rec.ID)
+// UpdateIncidentRecord is Store.UpdateIncidentRecord in the transaction.
+func (tx *txn) UpdateIncidentRecord(ctx context.Context, rec *store.IncidentRecord) error {
+	before, err := loadRecord(ctx, tx.Tx, rec.ID)
 	if err != nil {
 		return fmt.Errorf("update incident record %d: %w", rec.ID, err)
 	}
@@ -51,7 +50,7 @@ func (s *Store) UpdateIncidentRecord(ctx context.Context, rec *store.IncidentRec
 	if err != nil {
 		return fmt.Errorf("update incident record %d: %w", rec.ID, err)
 	}
-	now := s.now()
+	now := tx.now()
 	c := rec.Columns()
 	_, err = tx.ExecContext(ctx, `UPDATE incidents SET title = ?, status = ?, phase = ?,
 		category = ?, priority = ?, severity_level = ?, record = ?, version = version + 1,
@@ -61,14 +60,11 @@ func (s *Store) UpdateIncidentRecord(ctx context.Context, rec *store.IncidentRec
 	if err != nil {
 		return fmt.Errorf("update incident record %d: %w", rec.ID, err)
 	}
-	if err := appendHistory(ctx, tx, before, rec); err != nil {
+	if err := appendHistory(ctx, tx.Tx, before, rec); err != nil {
 		return fmt.Errorf("update incident record %d: %w", rec.ID, err)
 	}
-	if err := writeIndicators(ctx, tx, rec); err != nil {
+	if err := writeIndicators(ctx, tx.Tx, rec); err != nil {
 		return fmt.Errorf("update incident record %d: indicators: %w", rec.ID, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("update incident record %d: %w", rec.ID, err)
 	}
 	rec.Version++
 	rec.Updated = now.UTC().Truncate(time.Microsecond)

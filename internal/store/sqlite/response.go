@@ -15,13 +15,18 @@ import (
 
 // CreateTeam stores t at version 1.
 func (s *Store) CreateTeam(ctx context.Context, t *team.Team) error {
+	return s.atomically(ctx, func(tx *txn) error { return tx.CreateTeam(ctx, t) })
+}
+
+// CreateTeam is Store.CreateTeam in the transaction.
+func (tx *txn) CreateTeam(ctx context.Context, t *team.Team) error {
 	c := *t
-	c.Version, c.Updated = 1, s.now().UTC()
+	c.Version, c.Updated = 1, tx.now().UTC()
 	doc, err := json.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("create team %s: %w", t.ID, err)
 	}
-	_, err = s.w.ExecContext(ctx, `INSERT INTO teams (id, version, doc) VALUES (?, 1, ?)`,
+	_, err = tx.ExecContext(ctx, `INSERT INTO teams (id, version, doc) VALUES (?, 1, ?)`,
 		c.ID, string(doc))
 	if isUnique(err) {
 		return fmt.Errorf("create team %s: %w", t.ID, store.ErrDuplicate)
@@ -59,13 +64,18 @@ func (s *Store) ListTeams(ctx context.Context) ([]team.Team, error) {
 
 // UpdateTeam saves t when the stored version is t.Version.
 func (s *Store) UpdateTeam(ctx context.Context, t *team.Team) error {
+	return s.atomically(ctx, func(tx *txn) error { return tx.UpdateTeam(ctx, t) })
+}
+
+// UpdateTeam is Store.UpdateTeam in the transaction.
+func (tx *txn) UpdateTeam(ctx context.Context, t *team.Team) error {
 	c := *t
-	c.Version, c.Updated = t.Version+1, s.now().UTC()
+	c.Version, c.Updated = t.Version+1, tx.now().UTC()
 	doc, err := json.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("update team %s: %w", t.ID, err)
 	}
-	err = s.versioned(ctx, `SELECT version FROM teams WHERE id = ?`,
+	err = tx.versioned(ctx, `SELECT version FROM teams WHERE id = ?`,
 		`UPDATE teams SET version = ?, doc = ? WHERE id = ?`, t.Version,
 		[]any{t.ID}, []any{c.Version, string(doc), t.ID})
 	if err != nil {
@@ -78,15 +88,10 @@ func (s *Store) UpdateTeam(ctx context.Context, t *team.Team) error {
 // versioned runs update when the version that check reads is want: a
 // missing row gives store.ErrNotFound, another version a
 // *store.ConflictError.
-func (s *Store) versioned(ctx context.Context, check, update string, want int64,
+func (tx *txn) versioned(ctx context.Context, check, update string, want int64,
 	checkArgs, updateArgs []any) error {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
 	var current int64
-	err = tx.QueryRowContext(ctx, check, checkArgs...).Scan(&current)
+	err := tx.QueryRowContext(ctx, check, checkArgs...).Scan(&current)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.ErrNotFound
 	} else if err != nil {
@@ -95,15 +100,13 @@ func (s *Store) versioned(ctx context.Context, check, update string, want int64,
 	if current != want {
 		return &store.ConflictError{Version: want, Current: current}
 	}
-	if _, err := tx.ExecContext(ctx, update, updateArgs...); err != nil {
-		return err
-	}
-	return tx.Commit()
+	_, err = tx.ExecContext(ctx, update, updateArgs...)
+	return err
 }
 
-// queryDocs runs query and decodes its (id, doc) rows with
+// queryDocs runs query on db and decodes its (id, doc) rows with
 // store.DecodeDocs.
-func queryDocs[T any](ctx context.Context, db *sql.DB, query string,
+func queryDocs[T any](ctx context.Context, db rowsQuerier, query string,
 	set func(*T, int64), args ...any) ([]T, error) {
 	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -115,11 +118,11 @@ func queryDocs[T any](ctx context.Context, db *sql.DB, query string,
 
 // AddEngagements stores es in one transaction.
 func (s *Store) AddEngagements(ctx context.Context, es []team.Engagement) error {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("add engagements: %w", err)
-	}
-	defer tx.Rollback()
+	return s.atomically(ctx, func(tx *txn) error { return tx.AddEngagements(ctx, es) })
+}
+
+// AddEngagements is Store.AddEngagements in the transaction.
+func (tx *txn) AddEngagements(ctx context.Context, es []team.Engagement) error {
 	ids := make([]int64, len(es))
 	for i, e := range es {
 		e.ID = 0
@@ -135,9 +138,6 @@ func (s *Store) AddEngagements(ctx context.Context, es []team.Engagement) error 
 		if ids[i], err = res.LastInsertId(); err != nil {
 			return fmt.Errorf("add engagements: %w", err)
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("add engagements: %w", err)
 	}
 	for i := range es {
 		es[i].ID = ids[i]
@@ -159,7 +159,12 @@ func (s *Store) ListEngagements(ctx context.Context, incidentID int64) ([]team.E
 
 // EndEngagement saves the disengagement fields of e.
 func (s *Store) EndEngagement(ctx context.Context, e *team.Engagement) error {
-	err := s.editDoc(ctx, "incident_engagements", e.IncidentID, e.ID,
+	return s.atomically(ctx, func(tx *txn) error { return tx.EndEngagement(ctx, e) })
+}
+
+// EndEngagement is Store.EndEngagement in the transaction.
+func (tx *txn) EndEngagement(ctx context.Context, e *team.Engagement) error {
+	err := tx.editDoc(ctx, "incident_engagements", e.IncidentID, e.ID,
 		func(doc []byte) (any, error) {
 			var cur team.Engagement
 			if err := json.Unmarshal(doc, &cur); err != nil {
@@ -177,15 +182,10 @@ func (s *Store) EndEngagement(ctx context.Context, e *team.Engagement) error {
 
 // editDoc rewrites the doc of a row of table (one of this file's) that
 // belongs to incidentID, with extra SET clauses.
-func (s *Store) editDoc(ctx context.Context, table string, incidentID, id int64,
+func (tx *txn) editDoc(ctx context.Context, table string, incidentID, id int64,
 	edit func(doc []byte) (any, error), extraSet string) error {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
 	var doc string
-	err = tx.QueryRowContext(ctx, `SELECT doc FROM `+table+` WHERE id = ? AND incident_id = ?`,
+	err := tx.QueryRowContext(ctx, `SELECT doc FROM `+table+` WHERE id = ? AND incident_id = ?`,
 		id, incidentID).Scan(&doc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.ErrNotFound
@@ -202,22 +202,24 @@ func (s *Store) editDoc(ctx context.Context, table string, incidentID, id int64,
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE `+table+` SET doc = ?`+extraSet+` WHERE id = ?`,
 		string(b), id)
-	if err != nil {
-		return err
-	}
-	return tx.Commit()
+	return err
 }
 
 // CreateTask stores t at version 1.
 func (s *Store) CreateTask(ctx context.Context, t *plan.Task) error {
+	return s.atomically(ctx, func(tx *txn) error { return tx.CreateTask(ctx, t) })
+}
+
+// CreateTask is Store.CreateTask in the transaction.
+func (tx *txn) CreateTask(ctx context.Context, t *plan.Task) error {
 	c := *t
-	c.Version, c.Created = 1, s.now().UTC()
+	c.Version, c.Created = 1, tx.now().UTC()
 	c.Updated = c.Created
 	doc, err := json.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("create task: %w", err)
 	}
-	res, err := s.w.ExecContext(ctx, `INSERT INTO incident_tasks (incident_id, version, doc)
+	res, err := tx.ExecContext(ctx, `INSERT INTO incident_tasks (incident_id, version, doc)
 		VALUES (?, 1, ?)`, c.IncidentID, string(doc))
 	if err != nil {
 		return fmt.Errorf("create task: %w", foreignKey(err, "incident"))
@@ -231,7 +233,12 @@ func (s *Store) CreateTask(ctx context.Context, t *plan.Task) error {
 
 // GetTask returns a task of an incident.
 func (s *Store) GetTask(ctx context.Context, incidentID, id int64) (*plan.Task, error) {
-	out, err := queryDocs(ctx, s.r, `SELECT id, doc FROM incident_tasks
+	return getTask(ctx, s.r, incidentID, id)
+}
+
+// getTask reads a task of an incident from db.
+func getTask(ctx context.Context, db rowsQuerier, incidentID, id int64) (*plan.Task, error) {
+	out, err := queryDocs(ctx, db, `SELECT id, doc FROM incident_tasks
 		WHERE incident_id = ? AND id = ?`, setTask, incidentID, id)
 	if err != nil {
 		return nil, fmt.Errorf("get task %d: %w", id, err)
@@ -257,18 +264,23 @@ func (s *Store) ListTasks(ctx context.Context, incidentID int64) ([]plan.Task, e
 
 // UpdateTask saves t when the stored version is t.Version.
 func (s *Store) UpdateTask(ctx context.Context, t *plan.Task) error {
-	cur, err := s.GetTask(ctx, t.IncidentID, t.ID)
+	return s.atomically(ctx, func(tx *txn) error { return tx.UpdateTask(ctx, t) })
+}
+
+// UpdateTask is Store.UpdateTask in the transaction.
+func (tx *txn) UpdateTask(ctx context.Context, t *plan.Task) error {
+	cur, err := getTask(ctx, tx.Tx, t.IncidentID, t.ID)
 	if err != nil {
 		return fmt.Errorf("update task %d: %w", t.ID, err)
 	}
 	c := *t
 	c.Created, c.CreatedBy = cur.Created, cur.CreatedBy
-	c.Version, c.Updated = t.Version+1, s.now().UTC()
+	c.Version, c.Updated = t.Version+1, tx.now().UTC()
 	doc, err := json.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("update task %d: %w", t.ID, err)
 	}
-	err = s.versioned(ctx, `SELECT version FROM incident_tasks WHERE id = ? AND incident_id = ?`,
+	err = tx.versioned(ctx, `SELECT version FROM incident_tasks WHERE id = ? AND incident_id = ?`,
 		`UPDATE incident_tasks SET version = ?, doc = ? WHERE id = ?`, t.Version,
 		[]any{t.ID, t.IncidentID}, []any{c.Version, string(doc), t.ID})
 	if err != nil {
@@ -280,15 +292,20 @@ func (s *Store) UpdateTask(ctx context.Context, t *plan.Task) error {
 
 // AddWatchRule stores w.
 func (s *Store) AddWatchRule(ctx context.Context, w *plan.WatchRule) error {
+	return s.atomically(ctx, func(tx *txn) error { return tx.AddWatchRule(ctx, w) })
+}
+
+// AddWatchRule is Store.AddWatchRule in the transaction.
+func (tx *txn) AddWatchRule(ctx context.Context, w *plan.WatchRule) error {
 	c := *w
 	if c.Created.IsZero() {
-		c.Created = s.now().UTC()
+		c.Created = tx.now().UTC()
 	}
 	doc, err := json.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("add watch rule: %w", err)
 	}
-	res, err := s.w.ExecContext(ctx, `INSERT INTO watch_rules (incident_id, removed, doc)
+	res, err := tx.ExecContext(ctx, `INSERT INTO watch_rules (incident_id, removed, doc)
 		VALUES (?, ?, ?)`, c.IncidentID, !c.RemovedAt.IsZero(), string(doc))
 	if err != nil {
 		return fmt.Errorf("add watch rule: %w", foreignKey(err, "incident"))
@@ -326,7 +343,12 @@ func (s *Store) ActiveWatchRules(ctx context.Context, now time.Time) ([]plan.Wat
 
 // RemoveWatchRule saves the removal fields of w.
 func (s *Store) RemoveWatchRule(ctx context.Context, w *plan.WatchRule) error {
-	err := s.editDoc(ctx, "watch_rules", w.IncidentID, w.ID, func(doc []byte) (any, error) {
+	return s.atomically(ctx, func(tx *txn) error { return tx.RemoveWatchRule(ctx, w) })
+}
+
+// RemoveWatchRule is Store.RemoveWatchRule in the transaction.
+func (tx *txn) RemoveWatchRule(ctx context.Context, w *plan.WatchRule) error {
+	err := tx.editDoc(ctx, "watch_rules", w.IncidentID, w.ID, func(doc []byte) (any, error) {
 		var cur plan.WatchRule
 		if err := json.Unmarshal(doc, &cur); err != nil {
 			return nil, err

@@ -12,10 +12,15 @@ import (
 
 // CreateSession stores a session.
 func (s *Store) CreateSession(ctx context.Context, se store.Session) error {
+	return s.atomically(ctx, func(tx *txn) error { return tx.CreateSession(ctx, se) })
+}
+
+// CreateSession is Store.CreateSession in the transaction.
+func (tx *txn) CreateSession(ctx context.Context, se store.Session) error {
 	if err := se.Validate(); err != nil {
 		return fmt.Errorf("create session: %w", err)
 	}
-	_, err := s.w.ExecContext(ctx, `INSERT INTO sessions (id, user_id, created, last_seen,
+	_, err := tx.ExecContext(ctx, `INSERT INTO sessions (id, user_id, created, last_seen,
 		expires, csrf) VALUES (?, ?, ?, ?, ?, ?)`, se.ID, se.UserID, timeText(se.Created),
 		timeText(se.LastSeen), timeText(se.Expires), se.CSRF)
 	if err != nil {
@@ -59,13 +64,29 @@ func (s *Store) TouchSession(ctx context.Context, id []byte, lastSeen time.Time)
 
 // DeleteSession removes a session.
 func (s *Store) DeleteSession(ctx context.Context, id []byte) error {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, id)
+	return s.atomically(ctx, func(tx *txn) error { return tx.DeleteSession(ctx, id) })
+}
+
+// DeleteSession is Store.DeleteSession in the transaction.
+func (tx *txn) DeleteSession(ctx context.Context, id []byte) error {
+	res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, id)
 	return changedOne(res, err, "delete session")
 }
 
 // DeleteUserSessions removes every session of a user.
 func (s *Store) DeleteUserSessions(ctx context.Context, userID int64) (int, error) {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
+	var v int
+	err := s.atomically(ctx, func(tx *txn) error {
+		var err error
+		v, err = tx.DeleteUserSessions(ctx, userID)
+		return err
+	})
+	return v, err
+}
+
+// DeleteUserSessions is Store.DeleteUserSessions in the transaction.
+func (tx *txn) DeleteUserSessions(ctx context.Context, userID int64) (int, error) {
+	res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
 	return affected(res, err, "delete user sessions")
 }
 

@@ -23,16 +23,25 @@ const alertColumns = `id, rule_id, rule_title, level, tags, event_time, created,
 
 // GroupAlert stores a, or folds it into the open alert of its group.
 func (s *Store) GroupAlert(ctx context.Context, a *detect.Alert, window time.Duration) (bool, error) {
-	if a.Created.IsZero() {
-		a.Created = s.now()
-	}
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return false, fmt.Errorf("group alert: %w", err)
-	}
-	defer tx.Rollback()
+	var v bool
+	err := s.atomically(ctx, func(tx *txn) error {
+		var err error
+		v, err = tx.GroupAlert(ctx, a, window)
+		return err
+	})
+	return v, err
+}
 
-	var id int64
+// GroupAlert is Store.GroupAlert in the transaction.
+func (tx *txn) GroupAlert(ctx context.Context, a *detect.Alert, window time.Duration) (bool,
+	error) {
+	if a.Created.IsZero() {
+		a.Created = tx.now()
+	}
+	var (
+		id  int64
+		err error
+	)
 	if a.GroupKey != "" && window > 0 {
 		err = tx.QueryRowContext(ctx, `SELECT id FROM alerts
 			WHERE rule_id = ? AND group_key = ? AND state IN `+inTriage+`
@@ -44,14 +53,11 @@ func (s *Store) GroupAlert(ctx context.Context, a *detect.Alert, window time.Dur
 	}
 	repeat := id != 0
 	if repeat {
-		err = s.foldAlert(ctx, tx, id, a)
+		err = tx.foldAlert(ctx, id, a)
 	} else {
-		err = s.insertGrouped(ctx, tx, a)
+		err = tx.insertGrouped(ctx, a)
 	}
 	if err != nil {
-		return false, fmt.Errorf("group alert: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
 		return false, fmt.Errorf("group alert: %w", err)
 	}
 	return repeat, nil
@@ -59,7 +65,7 @@ func (s *Store) GroupAlert(ctx context.Context, a *detect.Alert, window time.Dur
 
 // foldAlert links a's events to alert id, counts the repeat and fills a
 // from the stored alert (its events aside).
-func (s *Store) foldAlert(ctx context.Context, tx *sql.Tx, id int64, a *detect.Alert) error {
+func (tx *txn) foldAlert(ctx context.Context, id int64, a *detect.Alert) error {
 	_, err := tx.ExecContext(ctx, `UPDATE alerts SET match_count = match_count + 1,
 		last_seen = max(coalesce(last_seen, created), ?) WHERE id = ?`, timeText(a.Created), id)
 	if err != nil {
@@ -73,6 +79,9 @@ func (s *Store) foldAlert(ctx context.Context, tx *sql.Tx, id int64, a *detect.A
 			return fmt.Errorf("event %d: %w", eid, foreignKey(err, "event"))
 		}
 	}
+	if err := tx.addAlertTenants(ctx, id, a.Tenants); err != nil {
+		return err
+	}
 	stored, err := scanAlert(tx.QueryRowContext(ctx,
 		`SELECT `+alertColumns+` FROM alerts WHERE id = ?`, id))
 	if err != nil {
@@ -84,7 +93,7 @@ func (s *Store) foldAlert(ctx context.Context, tx *sql.Tx, id int64, a *detect.A
 }
 
 // insertGrouped inserts a new alert with its grouping and triage columns.
-func (s *Store) insertGrouped(ctx context.Context, tx *sql.Tx, a *detect.Alert) error {
+func (tx *txn) insertGrouped(ctx context.Context, a *detect.Alert) error {
 	tags, err := json.Marshal(nonNil(a.Tags))
 	if err != nil {
 		return err
@@ -128,9 +137,11 @@ func (s *Store) insertGrouped(ctx context.Context, tx *sql.Tx, a *detect.Alert) 
 	if a.IncidentID != 0 {
 		_, err := tx.ExecContext(ctx,
 			`INSERT INTO incident_alerts (incident_id, alert_id) VALUES (?, ?)`, a.IncidentID, a.ID)
-		return err
+		if err != nil {
+			return err
+		}
 	}
-	return nil
+	return tx.addAlertTenants(ctx, a.ID, a.Tenants)
 }
 
 // groupOf returns a.Group, never nil.
@@ -208,7 +219,13 @@ func (s *Store) GetAlert(ctx context.Context, id int64) (*detect.Alert, error) {
 // SetAlertTriage moves an alert from one state to another.
 func (s *Store) SetAlertTriage(ctx context.Context, id int64, from string,
 	c store.AlertTriage) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE alerts SET state = ?, assignee = ?,
+	return s.atomically(ctx, func(tx *txn) error { return tx.SetAlertTriage(ctx, id, from, c) })
+}
+
+// SetAlertTriage is Store.SetAlertTriage in the transaction.
+func (tx *txn) SetAlertTriage(ctx context.Context, id int64, from string,
+	c store.AlertTriage) error {
+	res, err := tx.ExecContext(ctx, `UPDATE alerts SET state = ?, assignee = ?,
 		state_reason = ? WHERE id = ? AND state = ?`, c.State, c.Assignee, c.Reason, id, from)
 	if err != nil {
 		return fmt.Errorf("set alert %d triage: %w", id, err)
@@ -216,24 +233,26 @@ func (s *Store) SetAlertTriage(ctx context.Context, id int64, from string,
 	if n, err := res.RowsAffected(); err != nil || n == 1 {
 		return err
 	}
-	if _, err := s.GetAlert(ctx, id); err != nil {
-		return fmt.Errorf("set alert %d triage: %w", id, err)
+	if err := rowExists(ctx, tx.Tx, "alerts", id); err != nil {
+		return fmt.Errorf("set alert %d triage: alert: %w", id, err)
 	}
 	return fmt.Errorf("set alert %d triage: no longer %s: %w", id, from, store.ErrConflict)
 }
 
 // LinkAlerts links alerts to an incident.
 func (s *Store) LinkAlerts(ctx context.Context, incidentID int64, alertIDs []int64) error {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("link alerts: %w", err)
-	}
-	defer tx.Rollback()
-	if err := rowExists(ctx, tx, "incidents", incidentID); err != nil {
+	return s.atomically(ctx, func(tx *txn) error {
+		return tx.LinkAlerts(ctx, incidentID, alertIDs)
+	})
+}
+
+// LinkAlerts is Store.LinkAlerts in the transaction.
+func (tx *txn) LinkAlerts(ctx context.Context, incidentID int64, alertIDs []int64) error {
+	if err := rowExists(ctx, tx.Tx, "incidents", incidentID); err != nil {
 		return fmt.Errorf("link alerts: incident %d: %w", incidentID, err)
 	}
 	for _, id := range alertIDs {
-		if err := rowExists(ctx, tx, "alerts", id); err != nil {
+		if err := rowExists(ctx, tx.Tx, "alerts", id); err != nil {
 			return fmt.Errorf("link alerts: alert %d: %w", id, err)
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO incident_alerts (incident_id, alert_id)
@@ -246,9 +265,6 @@ func (s *Store) LinkAlerts(ctx context.Context, incidentID int64, alertIDs []int
 		if err != nil {
 			return fmt.Errorf("link alerts: %w", err)
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("link alerts: %w", err)
 	}
 	return nil
 }
@@ -265,11 +281,13 @@ func rowExists(ctx context.Context, tx *sql.Tx, table string, id int64) error {
 
 // UnlinkAlert removes the link between an incident and an alert.
 func (s *Store) UnlinkAlert(ctx context.Context, incidentID, alertID int64) error {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("unlink alert: %w", err)
-	}
-	defer tx.Rollback()
+	return s.atomically(ctx, func(tx *txn) error {
+		return tx.UnlinkAlert(ctx, incidentID, alertID)
+	})
+}
+
+// UnlinkAlert is Store.UnlinkAlert in the transaction.
+func (tx *txn) UnlinkAlert(ctx context.Context, incidentID, alertID int64) error {
 	res, err := tx.ExecContext(ctx,
 		`DELETE FROM incident_alerts WHERE incident_id = ? AND alert_id = ?`, incidentID, alertID)
 	if err != nil {
@@ -284,15 +302,24 @@ func (s *Store) UnlinkAlert(ctx context.Context, incidentID, alertID int64) erro
 	if err != nil {
 		return fmt.Errorf("unlink alert: %w", err)
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("unlink alert: %w", err)
-	}
 	return nil
 }
 
 // AlertIncidents returns the incidents an alert is linked to.
 func (s *Store) AlertIncidents(ctx context.Context, alertID int64) ([]int64, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT incident_id FROM incident_alerts
+	return alertIncidents(ctx, s.r, alertID)
+}
+
+// AlertIncidents is Store.AlertIncidents in the transaction: it sees the
+// transaction's links.
+func (tx *txn) AlertIncidents(ctx context.Context, alertID int64) ([]int64, error) {
+	return alertIncidents(ctx, tx.Tx, alertID)
+}
+
+// alertIncidents reads the incidents an alert is linked to from db, a
+// *sql.DB or a *sql.Tx.
+func alertIncidents(ctx context.Context, db rowsQuerier, alertID int64) ([]int64, error) {
+	rows, err := db.QueryContext(ctx, `SELECT incident_id FROM incident_alerts
 		WHERE alert_id = ? ORDER BY incident_id`, alertID)
 	if err != nil {
 		return nil, fmt.Errorf("alert incidents: %w", err)

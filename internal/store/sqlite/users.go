@@ -57,7 +57,12 @@ func (s *Store) ListTokens(ctx context.Context) ([]store.Token, error) {
 
 // RevokeToken marks a token revoked.
 func (s *Store) RevokeToken(ctx context.Context, id int64) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE tokens SET revoked = 1 WHERE id = ?`, id)
+	return s.atomically(ctx, func(tx *txn) error { return tx.RevokeToken(ctx, id) })
+}
+
+// RevokeToken is Store.RevokeToken in the transaction.
+func (tx *txn) RevokeToken(ctx context.Context, id int64) error {
+	res, err := tx.ExecContext(ctx, `UPDATE tokens SET revoked = 1 WHERE id = ?`, id)
 	return changedOne(res, err, fmt.Sprintf("revoke token %d", id))
 }
 
@@ -107,11 +112,16 @@ func scanUser(row interface{ Scan(...any) error }) (*store.User, error) {
 
 // CreateUser stores u and sets u.ID.
 func (s *Store) CreateUser(ctx context.Context, u *store.User) error {
+	return s.atomically(ctx, func(tx *txn) error { return tx.CreateUser(ctx, u) })
+}
+
+// CreateUser is Store.CreateUser in the transaction.
+func (tx *txn) CreateUser(ctx context.Context, u *store.User) error {
 	if err := u.Validate(); err != nil {
 		return fmt.Errorf("create user: %w", err)
 	}
 	if u.Created.IsZero() {
-		u.Created = s.now()
+		u.Created = tx.now()
 	}
 	if u.Updated.IsZero() {
 		u.Updated = u.Created
@@ -122,7 +132,7 @@ func (s *Store) CreateUser(ctx context.Context, u *store.User) error {
 	if err != nil {
 		return fmt.Errorf("create user %q: %w", u.Name, err)
 	}
-	err = s.w.QueryRowContext(ctx, `INSERT INTO users (name, display_name, email, roles, tenant,
+	err = tx.QueryRowContext(ctx, `INSERT INTO users (name, display_name, email, roles, tenant,
 		password_hash, disabled, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		RETURNING id`, u.Name, u.DisplayName, u.Email, string(roles), u.Tenant, u.PasswordHash,
 		u.Disabled, timeText(u.Created), timeText(u.Updated)).Scan(&u.ID)
@@ -184,18 +194,23 @@ func (s *Store) ListUsers(ctx context.Context, f store.UserFilter) ([]store.User
 
 // UpdateUser replaces the stored user with u's ID.
 func (s *Store) UpdateUser(ctx context.Context, u *store.User) error {
+	return s.atomically(ctx, func(tx *txn) error { return tx.UpdateUser(ctx, u) })
+}
+
+// UpdateUser is Store.UpdateUser in the transaction.
+func (tx *txn) UpdateUser(ctx context.Context, u *store.User) error {
 	if err := u.Validate(); err != nil {
 		return fmt.Errorf("update user: %w", err)
 	}
 	if u.Updated.IsZero() {
-		u.Updated = s.now()
+		u.Updated = tx.now()
 	}
 	u.Updated = u.Updated.UTC().Truncate(time.Microsecond)
 	roles, err := json.Marshal(u.Roles)
 	if err != nil {
 		return fmt.Errorf("update user %d: %w", u.ID, err)
 	}
-	res, err := s.w.ExecContext(ctx, `UPDATE users SET display_name = ?, email = ?, roles = ?,
+	res, err := tx.ExecContext(ctx, `UPDATE users SET display_name = ?, email = ?, roles = ?,
 		tenant = ?, password_hash = ?, disabled = ?, updated = ? WHERE id = ?`,
 		u.DisplayName, u.Email, string(roles), u.Tenant, u.PasswordHash, u.Disabled,
 		timeText(u.Updated), u.ID)

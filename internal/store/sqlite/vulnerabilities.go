@@ -14,7 +14,12 @@ const vulnColumns = `id, title, kind, description, severity, deadline, state, ow
 
 // CreateVulnerability stores a vulnerability report.
 func (s *Store) CreateVulnerability(ctx context.Context, v *store.Vulnerability) error {
-	res, err := s.w.ExecContext(ctx, `INSERT INTO vulnerabilities (title, kind, description,
+	return s.atomically(ctx, func(tx *txn) error { return tx.CreateVulnerability(ctx, v) })
+}
+
+// CreateVulnerability is Store.CreateVulnerability in the transaction.
+func (tx *txn) CreateVulnerability(ctx context.Context, v *store.Vulnerability) error {
+	res, err := tx.ExecContext(ctx, `INSERT INTO vulnerabilities (title, kind, description,
 		severity, deadline, state, owner, tenant, case_id, alert_id, created, updated, version)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
 		v.Title, v.Kind, v.Description, v.Severity, timeText(v.Deadline), v.State, v.Owner,
@@ -81,12 +86,17 @@ func (s *Store) ListVulnerabilities(ctx context.Context,
 
 // UpdateVulnerability stores a report at its version.
 func (s *Store) UpdateVulnerability(ctx context.Context, v *store.Vulnerability) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE vulnerabilities SET title = ?, kind = ?,
+	return s.atomically(ctx, func(tx *txn) error { return tx.UpdateVulnerability(ctx, v) })
+}
+
+// UpdateVulnerability is Store.UpdateVulnerability in the transaction.
+func (tx *txn) UpdateVulnerability(ctx context.Context, v *store.Vulnerability) error {
+	res, err := tx.ExecContext(ctx, `UPDATE vulnerabilities SET title = ?, kind = ?,
 		description = ?, severity = ?, deadline = ?, state = ?, owner = ?, updated = ?,
 		version = version + 1 WHERE id = ? AND version = ?`,
 		v.Title, v.Kind, v.Description, v.Severity, timeText(v.Deadline), v.State, v.Owner,
 		timeText(v.Updated), v.ID, v.Version)
-	if err := s.updateVersioned(ctx, "vulnerability", v.ID, res, err); err != nil {
+	if err := tx.updateVersioned(ctx, "vulnerability", v.ID, res, err); err != nil {
 		return err
 	}
 	v.Version++

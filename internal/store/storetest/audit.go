@@ -30,6 +30,9 @@ func RunAudit(t *testing.T, open func(t *testing.T) store.Store, tamper Tamper) 
 		{"AuditAppendList", testAuditAppendList},
 		{"AuditConcurrent", testAuditConcurrent},
 		{"AuditTamper", testAuditTamper},
+		{"AtomicEveryWrite", testAtomicEveryWrite},
+		{"AtomicFailures", testAtomicFailures},
+		{"AtomicConcurrent", testAtomicConcurrent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -43,6 +43,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Notifications", testNotifications},
 		{"Response", testResponse},
 		{"Users", testUsers},
+		{"Scope", testScope},
+		{"Readiness", testReadiness},
 		{"Anomaly", testAnomaly},
 		{"Ping", testPing},
 		{"Reopen", testReopen},

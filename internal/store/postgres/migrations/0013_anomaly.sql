@@ -1,8 +1,7 @@
--- Vigil schema, version 20: the anomaly models (issue #6). An alert raised by
+-- Vigil schema, version 13: the anomaly models (issue #6). An alert raised by
 -- a model keeps its explanation (JSON: model, baseline, observed, score,
 -- text; NULL for rule alerts), and the models keep their state (templates,
 -- rate histories, learned values) between restarts, one row per name.
--- (Versions 10 to 19 are set aside for another line of work.)
 
 ALTER TABLE alerts ADD COLUMN explanation jsonb;
 

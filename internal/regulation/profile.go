@@ -1,0 +1,104 @@
+// Package regulation owns what the law asks of Vigil's operator after an
+// incident: the vocabulary of tenant profiles (jurisdictions, regulated
+// roles, data categories), the regulation catalog, and the obligations an
+// incident creates for each tenant or authority, with their deadlines. It
+// does not store obligations nor deliver notices; internal/store and
+// internal/notify do.
+//
+// The catalog is data, not legal advice: operators replace it.
+package regulation
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// Profile is what a regulation's trigger looks at in a tenant: where it
+// is, what it is, and what data it keeps with the provider. The zero
+// Profile triggers nothing but the regimes that apply to everyone.
+type Profile struct {
+	// Jurisdictions are ISO 3166-1 alpha-2 country codes ("DE", "US",
+	// "GB") and ISO 3166-2 subdivisions for US states ("US-CA", "US-NY").
+	// The pseudo-code "EU" is not accepted: list the member states; EU
+	// membership is derived (see InEU).
+	Jurisdictions []string `json:"jurisdictions" yaml:"jurisdictions"`
+
+	// Roles are the regulated roles of the tenant, from Roles.
+	Roles []string `json:"roles" yaml:"roles"`
+
+	// DataCategories are the kinds of data the tenant keeps with the
+	// provider, from DataCategories.
+	DataCategories []string `json:"data_categories" yaml:"data_categories"`
+}
+
+// Regulated roles a tenant may hold.
+const (
+	RoleHIPAACoveredEntity  = "hipaa-covered-entity"  // US HIPAA covered entity
+	RoleDORAFinancialEntity = "dora-financial-entity" // EU financial entity under DORA
+	RoleNIS2EssentialEntity = "nis2-essential-entity" // essential entity under NIS2
+	RoleNIS2ImportantEntity = "nis2-important-entity" // important entity under NIS2
+	RoleSECRegistrant       = "sec-registrant"        // US listed company (Form 8-K)
+	RoleNYDFSCoveredEntity  = "nydfs-covered-entity"  // New York DFS-regulated (23 NYCRR 500)
+	RoleFedRAMPAgency       = "fedramp-agency"        // US federal agency customer
+)
+
+// Roles lists every accepted role, sorted.
+var Roles = sorted(RoleHIPAACoveredEntity, RoleDORAFinancialEntity, RoleNIS2EssentialEntity,
+	RoleNIS2ImportantEntity, RoleSECRegistrant, RoleNYDFSCoveredEntity, RoleFedRAMPAgency)
+
+// Data categories a tenant may keep with the provider.
+const (
+	DataPersonal    = "personal"     // personal data / personal information
+	DataHealth      = "health"       // protected health information
+	DataPaymentCard = "payment-card" // cardholder data
+	DataGovernment  = "government"   // US federal government data
+	DataFinancial   = "financial"    // account and financial records
+)
+
+// DataCategories lists every accepted data category, sorted.
+var DataCategories = sorted(DataPersonal, DataHealth, DataPaymentCard, DataGovernment,
+	DataFinancial)
+
+// euMembers are the EU member states (ISO 3166-1 alpha-2).
+var euMembers = sorted("AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR",
+	"HU", "IE", "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE")
+
+// InEU reports whether code names an EU member state.
+func InEU(code string) bool {
+	_, ok := slices.BinarySearch(euMembers, code)
+	return ok
+}
+
+var jurisdictionCode = regexp.MustCompile(`^[A-Z]{2}(-[A-Z0-9]{1,3})?$`)
+
+// Validate checks every value of p against the vocabulary and names the
+// first that is not in it, with its field.
+func (p Profile) Validate() error {
+	for i, j := range p.Jurisdictions {
+		if !jurisdictionCode.MatchString(j) || j == "EU" {
+			return fmt.Errorf("jurisdictions[%d]: %q is not an ISO 3166 code such as DE or US-CA"+
+				" (list EU member states one by one)", i, j)
+		}
+	}
+	if err := inList("roles", p.Roles, Roles); err != nil {
+		return err
+	}
+	return inList("data_categories", p.DataCategories, DataCategories)
+}
+
+func inList(field string, values, allowed []string) error {
+	for i, v := range values {
+		if _, ok := slices.BinarySearch(allowed, v); !ok {
+			return fmt.Errorf("%s[%d]: unknown value %q; want one of %s", field, i, v,
+				strings.Join(allowed, ", "))
+		}
+	}
+	return nil
+}
+
+func sorted(s ...string) []string {
+	slices.Sort(s)
+	return s
+}

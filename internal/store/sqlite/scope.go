@@ -1,0 +1,332 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	sqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/vigilsec/vigil/internal/scope"
+	"github.com/vigilsec/vigil/internal/store"
+)
+
+// LoadInventory returns the whole inventory and its revision, read in one
+// transaction.
+func (s *Store) LoadInventory(ctx context.Context) (*scope.Inventory, int64, error) {
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, 0, fmt.Errorf("load inventory: %w", err)
+	}
+	defer tx.Rollback()
+	var rev int64
+	err = tx.QueryRowContext(ctx, `SELECT revision FROM inventory_revision`).Scan(&rev)
+	if err != nil {
+		return nil, 0, fmt.Errorf("load inventory: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT kind, doc FROM inventory_entries`)
+	if err != nil {
+		return nil, 0, fmt.Errorf("load inventory: %w", err)
+	}
+	defer rows.Close()
+	var b store.InventoryBuilder
+	for rows.Next() {
+		var kind, doc string
+		if err := rows.Scan(&kind, &doc); err != nil {
+			return nil, 0, fmt.Errorf("load inventory: %w", err)
+		}
+		if err := b.Add(kind, []byte(doc)); err != nil {
+			return nil, 0, fmt.Errorf("load inventory: %w", err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("load inventory: %w", err)
+	}
+	return b.Inventory(), rev, nil
+}
+
+// InventoryRevision returns the revision of the stored inventory.
+func (s *Store) InventoryRevision(ctx context.Context) (int64, error) {
+	var rev int64
+	err := s.r.QueryRowContext(ctx, `SELECT revision FROM inventory_revision`).Scan(&rev)
+	if err != nil {
+		return 0, fmt.Errorf("inventory revision: %w", err)
+	}
+	return rev, nil
+}
+
+// ChangeInventory applies c when the stored revision is c.Revision.
+func (s *Store) ChangeInventory(ctx context.Context, c store.InventoryChange) (int64, error) {
+	rev, err := s.changeInventory(ctx, c)
+	if err != nil {
+		return 0, fmt.Errorf("change inventory: %w", err)
+	}
+	return rev, nil
+}
+
+func (s *Store) changeInventory(ctx context.Context, c store.InventoryChange) (int64, error) {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	var rev int64
+	if err := tx.QueryRowContext(ctx, `SELECT revision FROM inventory_revision`).
+		Scan(&rev); err != nil {
+		return 0, err
+	}
+	if rev != c.Revision {
+		return 0, &store.ConflictError{Version: c.Revision, Current: rev}
+	}
+	if c.Replace != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM inventory_entries`); err != nil {
+			return 0, err
+		}
+	}
+	put, err := tx.PrepareContext(ctx, `INSERT INTO inventory_entries (kind, id, doc)
+		VALUES (?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET doc = excluded.doc`)
+	if err != nil {
+		return 0, err
+	}
+	defer put.Close()
+	var rows []store.InventoryRow
+	if c.Replace != nil {
+		rows = store.InventoryEntries(c.Replace)
+	}
+	for _, r := range append(rows, store.InventoryEntries(&c.Put)...) {
+		doc, err := json.Marshal(r.Entry)
+		if err != nil {
+			return 0, err
+		}
+		if _, err := put.ExecContext(ctx, string(r.Kind), r.ID, string(doc)); err != nil {
+			return 0, fmt.Errorf("%s %s: %w", r.Kind, r.ID, err)
+		}
+	}
+	for _, ref := range c.Delete {
+		_, err := tx.ExecContext(ctx, `DELETE FROM inventory_entries WHERE kind = ? AND id = ?`,
+			string(ref.Kind), ref.ID)
+		if err != nil {
+			return 0, err
+		}
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE inventory_revision SET revision = ?, updated = ?`,
+		rev+1, timeText(s.now()))
+	if err != nil {
+		return 0, err
+	}
+	return rev + 1, tx.Commit()
+}
+
+// CreateTenant stores t at version 1.
+func (s *Store) CreateTenant(ctx context.Context, t *scope.Tenant) error {
+	c := *t
+	now := s.now().UTC().Truncate(time.Microsecond)
+	c.Version, c.Created, c.Updated = 1, now, now
+	doc, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("create tenant %s: %w", t.ID, err)
+	}
+	_, err = s.w.ExecContext(ctx, `INSERT INTO tenants (id, version, doc) VALUES (?, 1, ?)`,
+		c.ID, string(doc))
+	if isUnique(err) || isPrimaryKey(err) {
+		return fmt.Errorf("create tenant %s: %w", t.ID, store.ErrDuplicate)
+	} else if err != nil {
+		return fmt.Errorf("create tenant %s: %w", t.ID, err)
+	}
+	*t = c
+	return nil
+}
+
+// GetTenant returns one tenant.
+func (s *Store) GetTenant(ctx context.Context, id string) (*scope.Tenant, error) {
+	var doc string
+	err := s.r.QueryRowContext(ctx, `SELECT doc FROM tenants WHERE id = ?`, id).Scan(&doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("get tenant %s: %w", id, store.ErrNotFound)
+	} else if err != nil {
+		return nil, fmt.Errorf("get tenant %s: %w", id, err)
+	}
+	var t scope.Tenant
+	if err := json.Unmarshal([]byte(doc), &t); err != nil {
+		return nil, fmt.Errorf("get tenant %s: %w", id, err)
+	}
+	return &t, nil
+}
+
+// ListTenants returns every tenant by ID.
+func (s *Store) ListTenants(ctx context.Context) ([]scope.Tenant, error) {
+	out, err := queryDocs[scope.Tenant](ctx, s.r, `SELECT 0, doc FROM tenants ORDER BY id`, nil)
+	if err != nil {
+		return nil, fmt.Errorf("list tenants: %w", err)
+	}
+	return out, nil
+}
+
+// UpdateTenant saves t when the stored version is t.Version.
+func (s *Store) UpdateTenant(ctx context.Context, t *scope.Tenant) error {
+	c := *t
+	c.Version, c.Updated = t.Version+1, s.now().UTC().Truncate(time.Microsecond)
+	doc, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("update tenant %s: %w", t.ID, err)
+	}
+	err = s.versioned(ctx, `SELECT version FROM tenants WHERE id = ?`,
+		`UPDATE tenants SET version = ?, doc = ? WHERE id = ?`, t.Version,
+		[]any{t.ID}, []any{c.Version, string(doc), t.ID})
+	if err != nil {
+		return fmt.Errorf("update tenant %s: %w", t.ID, err)
+	}
+	*t = c
+	return nil
+}
+
+// DeleteTenant removes a tenant and its contacts.
+func (s *Store) DeleteTenant(ctx context.Context, id string) error {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM tenants WHERE id = ?`, id)
+	if err == nil {
+		err = affectedOne(res)
+	}
+	if err != nil {
+		return fmt.Errorf("delete tenant %s: %w", id, err)
+	}
+	return nil
+}
+
+// affectedOne turns a statement that changed no row into store.ErrNotFound.
+func affectedOne(res sql.Result) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// AddContact stores c at version 1.
+func (s *Store) AddContact(ctx context.Context, c *scope.Contact) error {
+	n := *c
+	now := s.now().UTC().Truncate(time.Microsecond)
+	n.ID, n.Version, n.Created, n.Updated = 0, 1, now, now
+	doc, err := json.Marshal(n)
+	if err != nil {
+		return fmt.Errorf("add contact: %w", err)
+	}
+	res, err := s.w.ExecContext(ctx, `INSERT INTO tenant_contacts (tenant, version, verified, doc)
+		VALUES (?, 1, ?, ?)`, n.Tenant, timeText(n.Verified), string(doc))
+	if err != nil {
+		return fmt.Errorf("add contact: %w", foreignKey(err, "tenant"))
+	}
+	if n.ID, err = res.LastInsertId(); err != nil {
+		return fmt.Errorf("add contact: %w", err)
+	}
+	*c = n
+	return nil
+}
+
+// GetContact returns one contact of a tenant.
+func (s *Store) GetContact(ctx context.Context, tenant string, id int64) (*scope.Contact,
+	error) {
+	out, err := queryDocs(ctx, s.r, `SELECT id, doc FROM tenant_contacts
+		WHERE tenant = ? AND id = ?`, setContactID, tenant, id)
+	if err != nil {
+		return nil, fmt.Errorf("get contact %d: %w", id, err)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("get contact %d: %w", id, store.ErrNotFound)
+	}
+	return &out[0], nil
+}
+
+func setContactID(c *scope.Contact, id int64) { c.ID = id }
+
+// ListContacts returns the contacts f selects.
+func (s *Store) ListContacts(ctx context.Context, f store.ContactFilter) ([]scope.Contact,
+	error) {
+	var w where
+	if f.Tenant != "" {
+		w.add("tenant = ?", f.Tenant)
+	}
+	if !f.VerifiedBefore.IsZero() {
+		w.add("(verified IS NULL OR verified < ?)", timeText(f.VerifiedBefore))
+	}
+	out, err := queryDocs(ctx, s.r, `SELECT id, doc FROM tenant_contacts`+w.String()+
+		` ORDER BY tenant, id`, setContactID, w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("list contacts: %w", err)
+	}
+	return out, nil
+}
+
+// UpdateContact saves c when the stored version is c.Version.
+func (s *Store) UpdateContact(ctx context.Context, c *scope.Contact) error {
+	n, err := s.updateContact(ctx, c)
+	if err != nil {
+		return fmt.Errorf("update contact %d: %w", c.ID, err)
+	}
+	*c = n
+	return nil
+}
+
+func (s *Store) updateContact(ctx context.Context, c *scope.Contact) (scope.Contact, error) {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return scope.Contact{}, err
+	}
+	defer tx.Rollback()
+	var (
+		version int64
+		doc     string
+		stored  scope.Contact
+	)
+	err = tx.QueryRowContext(ctx, `SELECT version, doc FROM tenant_contacts
+		WHERE tenant = ? AND id = ?`, c.Tenant, c.ID).Scan(&version, &doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return scope.Contact{}, store.ErrNotFound
+	} else if err != nil {
+		return scope.Contact{}, err
+	}
+	if version != c.Version {
+		return scope.Contact{}, &store.ConflictError{Version: c.Version, Current: version}
+	}
+	if err := json.Unmarshal([]byte(doc), &stored); err != nil {
+		return scope.Contact{}, err
+	}
+	n := *c
+	n.Created, n.Version = stored.Created, c.Version+1
+	n.Updated = s.now().UTC().Truncate(time.Microsecond)
+	b, err := json.Marshal(n)
+	if err != nil {
+		return scope.Contact{}, err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE tenant_contacts SET version = ?, verified = ?, doc = ?
+		WHERE id = ?`, n.Version, timeText(n.Verified), string(b), n.ID)
+	if err != nil {
+		return scope.Contact{}, err
+	}
+	return n, tx.Commit()
+}
+
+// DeleteContact removes one contact of a tenant.
+func (s *Store) DeleteContact(ctx context.Context, tenant string, id int64) error {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM tenant_contacts WHERE tenant = ? AND id = ?`,
+		tenant, id)
+	if err == nil {
+		err = affectedOne(res)
+	}
+	if err != nil {
+		return fmt.Errorf("delete contact %d: %w", id, err)
+	}
+	return nil
+}
+
+// isPrimaryKey reports whether err is a violated PRIMARY KEY constraint.
+func isPrimaryKey(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}

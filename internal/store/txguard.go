@@ -1,0 +1,188 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/vigilsec/vigil/internal/audit"
+	"github.com/vigilsec/vigil/internal/detect"
+	"github.com/vigilsec/vigil/internal/evidence"
+	"github.com/vigilsec/vigil/internal/incident"
+	"github.com/vigilsec/vigil/internal/notify"
+	"github.com/vigilsec/vigil/internal/plan"
+	"github.com/vigilsec/vigil/internal/team"
+)
+
+// guard is the Tx that RunTx hands to fn: it forwards to the back end's Tx
+// and keeps the first error of a write, which spoils the transaction.
+type guard struct {
+	tx  Tx
+	err error
+}
+
+var _ Tx = (*guard)(nil)
+
+// check keeps err when it is the first; it returns err.
+func (g *guard) check(err error) error {
+	if err != nil && g.err == nil {
+		g.err = err
+	}
+	return err
+}
+
+func (g *guard) AppendAudit(ctx context.Context, e *audit.Entry) error {
+	return g.check(g.tx.AppendAudit(ctx, e))
+}
+
+func (g *guard) InsertAlert(ctx context.Context, a *detect.Alert) error {
+	return g.check(g.tx.InsertAlert(ctx, a))
+}
+
+func (g *guard) CreateIncident(ctx context.Context, inc *incident.Incident) error {
+	return g.check(g.tx.CreateIncident(ctx, inc))
+}
+
+func (g *guard) UpdateIncidentRecord(ctx context.Context, rec *IncidentRecord) error {
+	return g.check(g.tx.UpdateIncidentRecord(ctx, rec))
+}
+
+func (g *guard) CreateToken(ctx context.Context, t Token) error {
+	return g.check(g.tx.CreateToken(ctx, t))
+}
+
+func (g *guard) TokenByHash(ctx context.Context, hash []byte) (*Token, error) {
+	t, err := g.tx.TokenByHash(ctx, hash)
+	return t, g.check(err)
+}
+
+func (g *guard) RevokeToken(ctx context.Context, id int64) error {
+	return g.check(g.tx.RevokeToken(ctx, id))
+}
+
+func (g *guard) CreateUser(ctx context.Context, u *User) error {
+	return g.check(g.tx.CreateUser(ctx, u))
+}
+
+func (g *guard) UpdateUser(ctx context.Context, u *User) error {
+	return g.check(g.tx.UpdateUser(ctx, u))
+}
+
+func (g *guard) CreateSession(ctx context.Context, s Session) error {
+	return g.check(g.tx.CreateSession(ctx, s))
+}
+
+func (g *guard) DeleteSession(ctx context.Context, id []byte) error {
+	return g.check(g.tx.DeleteSession(ctx, id))
+}
+
+func (g *guard) DeleteUserSessions(ctx context.Context, userID int64) (int, error) {
+	v, err := g.tx.DeleteUserSessions(ctx, userID)
+	return v, g.check(err)
+}
+
+func (g *guard) AddEvidence(ctx context.Context, e *evidence.Evidence,
+	first *evidence.Custody) error {
+	return g.check(g.tx.AddEvidence(ctx, e, first))
+}
+
+func (g *guard) AppendCustody(ctx context.Context, c *evidence.Custody) error {
+	return g.check(g.tx.AppendCustody(ctx, c))
+}
+
+func (g *guard) GroupAlert(ctx context.Context, a *detect.Alert, window time.Duration) (bool,
+	error) {
+	repeat, err := g.tx.GroupAlert(ctx, a, window)
+	return repeat, g.check(err)
+}
+
+func (g *guard) SetAlertTriage(ctx context.Context, id int64, from string, c AlertTriage) error {
+	return g.check(g.tx.SetAlertTriage(ctx, id, from, c))
+}
+
+func (g *guard) LinkAlerts(ctx context.Context, incidentID int64, alertIDs []int64) error {
+	return g.check(g.tx.LinkAlerts(ctx, incidentID, alertIDs))
+}
+
+func (g *guard) UnlinkAlert(ctx context.Context, incidentID, alertID int64) error {
+	return g.check(g.tx.UnlinkAlert(ctx, incidentID, alertID))
+}
+
+func (g *guard) AlertIncidents(ctx context.Context, alertID int64) ([]int64, error) {
+	v, err := g.tx.AlertIncidents(ctx, alertID)
+	return v, g.check(err)
+}
+
+func (g *guard) CreateSuppression(ctx context.Context, s *Suppression) error {
+	return g.check(g.tx.CreateSuppression(ctx, s))
+}
+
+func (g *guard) DeleteSuppression(ctx context.Context, id int64) error {
+	return g.check(g.tx.DeleteSuppression(ctx, id))
+}
+
+func (g *guard) CreateCase(ctx context.Context, c *Case) error {
+	return g.check(g.tx.CreateCase(ctx, c))
+}
+
+func (g *guard) UpdateCase(ctx context.Context, c *Case) error {
+	return g.check(g.tx.UpdateCase(ctx, c))
+}
+
+func (g *guard) CreateVulnerability(ctx context.Context, v *Vulnerability) error {
+	return g.check(g.tx.CreateVulnerability(ctx, v))
+}
+
+func (g *guard) UpdateVulnerability(ctx context.Context, v *Vulnerability) error {
+	return g.check(g.tx.UpdateVulnerability(ctx, v))
+}
+
+func (g *guard) CreateTeam(ctx context.Context, t *team.Team) error {
+	return g.check(g.tx.CreateTeam(ctx, t))
+}
+
+func (g *guard) UpdateTeam(ctx context.Context, t *team.Team) error {
+	return g.check(g.tx.UpdateTeam(ctx, t))
+}
+
+func (g *guard) AddEngagements(ctx context.Context, es []team.Engagement) error {
+	return g.check(g.tx.AddEngagements(ctx, es))
+}
+
+func (g *guard) EndEngagement(ctx context.Context, e *team.Engagement) error {
+	return g.check(g.tx.EndEngagement(ctx, e))
+}
+
+func (g *guard) CreateTask(ctx context.Context, t *plan.Task) error {
+	return g.check(g.tx.CreateTask(ctx, t))
+}
+
+func (g *guard) UpdateTask(ctx context.Context, t *plan.Task) error {
+	return g.check(g.tx.UpdateTask(ctx, t))
+}
+
+func (g *guard) AddWatchRule(ctx context.Context, w *plan.WatchRule) error {
+	return g.check(g.tx.AddWatchRule(ctx, w))
+}
+
+func (g *guard) RemoveWatchRule(ctx context.Context, w *plan.WatchRule) error {
+	return g.check(g.tx.RemoveWatchRule(ctx, w))
+}
+
+func (g *guard) RecordAttempt(ctx context.Context, id int64, d notify.Delivery,
+	state notify.State, attempts int, next time.Time) error {
+	return g.check(g.tx.RecordAttempt(ctx, id, d, state, attempts, next))
+}
+
+func (g *guard) RetryNotification(ctx context.Context, id int64, now time.Time) (
+	*notify.Notification, error) {
+	v, err := g.tx.RetryNotification(ctx, id, now)
+	return v, g.check(err)
+}
+
+func (g *guard) CreateWebhook(ctx context.Context, h *notify.Webhook) error {
+	return g.check(g.tx.CreateWebhook(ctx, h))
+}
+
+func (g *guard) DeleteWebhook(ctx context.Context, id int64) error {
+	return g.check(g.tx.DeleteWebhook(ctx, id))
+}
