@@ -31,6 +31,7 @@ Usage:
   vigil serve [--listen ADDR] [--data DIR] [--rules PATH]... [flags]
   vigil hunt --rules PATH [--rules PATH]... [--format table|ndjson] [flags] INPUT...|-
   vigil rules lint [flags] PATH...
+  vigil logparse [--format csv] FILE...|-
   vigil audit verify|list [--data DIR | --store postgres --pg-dsn DSN] [flags]
   vigil user add --name NAME --role ROLE [--tenant T] [flags] < password
   vigil team import [--data DIR | --store postgres --pg-dsn DSN] FILE
@@ -58,6 +59,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runHunt(ctx, rest, stdin, stdout, stderr)
 	case "rules":
 		return runRules(ctx, rest, stdout, stderr)
+	case "logparse":
+		return runLogparse(ctx, rest, stdin, stdout, stderr)
 	case "audit":
 		return runAudit(ctx, rest, stdout, stderr)
 	case "user":

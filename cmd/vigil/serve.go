@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/vigilsec/vigil/internal/anomaly"
 	"github.com/vigilsec/vigil/internal/api"
 	"github.com/vigilsec/vigil/internal/audit"
 	"github.com/vigilsec/vigil/internal/auth"
@@ -36,13 +37,14 @@ const serveUsage = "vigil serve [--listen ADDR] [--data DIR] [--rules PATH]... "
 	"[--smtp-host HOST] [--smtp-port N] [--smtp-from ADDR] [--smtp-user USER] " +
 	"[--smtp-require-tls] [--notify-max-attempts N] [--notify-backoff D] " +
 	"[--notify-backoff-max D] [--webhook-allow-private] [--contact-stale-days N] " +
-	"[--mapping FILE] [--logsources FILE] [--placeholders FILE]\n\n" +
+	"[--mapping FILE] [--logsources FILE] [--placeholders FILE] " +
+	"[--anomaly=false] [--anomaly-config FILE]\n\n" +
 	"Environment: VIGIL_ADMIN_TOKEN (16 characters or more) is the admin API token to\n" +
 	"create on first start instead of printing a new one; VIGIL_LISTEN, VIGIL_DATA,\n" +
-	"VIGIL_RULES, VIGIL_STORE, VIGIL_PG_DSN, VIGIL_LOG_LEVEL, VIGIL_METRICS_PUBLIC and\n" +
-	"VIGIL_CONTACT_STALE_DAYS stand in for the flags of the same names, as do\n" +
-	"VIGIL_SMTP_HOST and the other VIGIL_SMTP_* and VIGIL_NOTIFY_* variables;\n" +
-	"VIGIL_SMTP_PASSWORD is the SMTP password (never a flag)."
+	"VIGIL_RULES, VIGIL_STORE, VIGIL_PG_DSN, VIGIL_LOG_LEVEL, VIGIL_METRICS_PUBLIC,\n" +
+	"VIGIL_CONTACT_STALE_DAYS, VIGIL_ANOMALY and VIGIL_ANOMALY_CONFIG stand in for the\n" +
+	"flags of the same names, as do VIGIL_SMTP_HOST and the other VIGIL_SMTP_* and\n" +
+	"VIGIL_NOTIFY_* variables; VIGIL_SMTP_PASSWORD is the SMTP password (never a flag)."
 
 // Defaults of vigil serve, and how long a shutdown waits for requests.
 const (
@@ -75,6 +77,10 @@ type serveConfig struct {
 	adminToken      string // VIGIL_ADMIN_TOKEN; never logged
 	ruleFlags       *ruleFlags
 	notify          notifyConfig // notify.go
+	// anomaly runs the anomaly models; anomalyConfig is their YAML file
+	// ("" for the defaults).
+	anomaly       bool
+	anomalyConfig string
 
 	// staleDays is the age in days after which a tenant contact's details
 	// are stale; 0 means scope.DefaultStaleAfter (180 days).
@@ -132,6 +138,10 @@ func resolveServeConfig(args []string, getenv func(string) string,
 		"serve /metrics without a bearer token (env VIGIL_METRICS_PUBLIC)")
 	insecureCookies := fs.Bool("insecure-cookies", false, "send the session cookie without "+
 		"Secure, for a browser on plain HTTP to loopback; never behind a network")
+	anomalyOn := fs.Bool("anomaly", true,
+		"run the anomaly models on ingested events (env VIGIL_ANOMALY)")
+	anomalyConfig := fs.String("anomaly-config", "", "YAML file of the anomaly models' "+
+		"thresholds and per-service tuning (env VIGIL_ANOMALY_CONFIG; see docs/anomaly.md)")
 	staleDays := fs.Int("contact-stale-days", 0, "days after which a tenant contact's details "+
 		"are stale, 0 for 180 (env VIGIL_CONTACT_STALE_DAYS)")
 	rf := addRuleFlags(fs, true)
@@ -158,13 +168,15 @@ func resolveServeConfig(args []string, getenv func(string) string,
 		return value
 	}
 	cfg := serveConfig{
-		listen:     pick("listen", "VIGIL_LISTEN", *listen),
-		dataDir:    pick("data", "VIGIL_DATA", *dataDir),
-		rules:      rules,
-		store:      pick("store", "VIGIL_STORE", *storeKind),
-		pgDSN:      pick("pg-dsn", "VIGIL_PG_DSN", *pgDSN),
-		adminToken: getenv("VIGIL_ADMIN_TOKEN"),
-		ruleFlags:  rf,
+		listen:        pick("listen", "VIGIL_LISTEN", *listen),
+		dataDir:       pick("data", "VIGIL_DATA", *dataDir),
+		rules:         rules,
+		store:         pick("store", "VIGIL_STORE", *storeKind),
+		pgDSN:         pick("pg-dsn", "VIGIL_PG_DSN", *pgDSN),
+		adminToken:    getenv("VIGIL_ADMIN_TOKEN"),
+		ruleFlags:     rf,
+		anomaly:       *anomalyOn,
+		anomalyConfig: pick("anomaly-config", "VIGIL_ANOMALY_CONFIG", *anomalyConfig),
 	}
 	if !given["rules"] && getenv("VIGIL_RULES") != "" {
 		cfg.rules = filepath.SplitList(getenv("VIGIL_RULES"))
@@ -193,6 +205,11 @@ func resolveServeConfig(args []string, getenv func(string) string,
 	if v := getenv("VIGIL_METRICS_PUBLIC"); !given["metrics-public"] && v != "" {
 		if cfg.metricsPublic, err = strconv.ParseBool(v); err != nil {
 			return cfg, fmt.Errorf("VIGIL_METRICS_PUBLIC %q: want true or false", v)
+		}
+	}
+	if v := getenv("VIGIL_ANOMALY"); !given["anomaly"] && v != "" {
+		if cfg.anomaly, err = strconv.ParseBool(v); err != nil {
+			return cfg, fmt.Errorf("VIGIL_ANOMALY %q: want true or false", v)
 		}
 	}
 	cfg.staleDays = *staleDays
@@ -261,6 +278,12 @@ func serveUntilDone(ctx context.Context, cfg serveConfig, log *slog.Logger,
 	if err != nil {
 		return err
 	}
+	var models *anomaly.Detector
+	if cfg.anomaly {
+		if models, err = newAnomalyDetector(ctx, cfg.anomalyConfig, st, reg, log); err != nil {
+			return err
+		}
+	}
 	inv, err := startInventory(ctx, st, log)
 	if err != nil {
 		return err
@@ -268,10 +291,13 @@ func serveUntilDone(ctx context.Context, cfg serveConfig, log *slog.Logger,
 	pipeline, err := detect.NewPipeline(detect.Config{
 		Events: st, Alerts: st, Incidents: st, Rules: rs, Extra: watch,
 		Audit: audit.New(st, nil), Tx: store.View[detect.Tx]{Store: st}, Suppressor: tri,
-		Enricher: inv, Logger: log, Registerer: reg,
+		Enricher: inv, Models: modelsOf(models), Logger: log, Registerer: reg,
 	})
 	if err != nil {
 		return err
+	}
+	if models != nil {
+		defer runAnomalyClock(ctx, models, pipeline, st, log)()
 	}
 	ev, err := openEvidence(cfg.dataDir, st, log)
 	if err != nil {

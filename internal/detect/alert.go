@@ -59,4 +59,8 @@ type Alert struct {
 	State       string `json:"state,omitempty"`
 	Assignee    string `json:"assignee,omitempty"`
 	StateReason string `json:"state_reason,omitempty"`
+
+	// Explanation says why an anomaly model raised the alert: baseline,
+	// observed value and score. Nil for rule alerts.
+	Explanation *Explanation `json:"explanation,omitempty"`
 }

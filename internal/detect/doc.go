@@ -7,5 +7,7 @@
 // is never lost. Within one Pipeline.Ingest call, the incident-opening
 // alerts of one rule share one incident; a later call opens another
 // incident for the same rule, until grouping and deduplication land (#3).
-// Anomaly models and correlation rules are not run yet.
+// Anomaly models (Models, implemented by internal/anomaly) run after the
+// rules on every stored event; their alerts carry an Explanation and go the
+// rules' way. Correlation rules are not run yet.
 package detect

@@ -99,6 +99,11 @@ type Config struct {
 	// region, tenants) to each event before it is stored. Nil: events are
 	// stored as given and alerts carry no tenant.
 	Enricher Enricher
+	// Models are anomaly models run on every stored event after the rules
+	// (see Models); their alerts go the rules' way (grouping, suppression,
+	// audit in the alert's transaction, tenants, exercise marks,
+	// incidents). Nil: none.
+	Models Models
 	// Audit records alert.raised and incident.opened entries, with the actor
 	// of the Ingest context (audit.ActorFrom), in the transaction that
 	// stores the alert or incident. Nil: nothing is recorded.
@@ -126,6 +131,7 @@ type Pipeline struct {
 	marker    ExerciseMarker
 	suppress  Suppressor
 	enrich    Enricher
+	models    Models
 	now       func() time.Time
 	log       *slog.Logger
 	m         metrics
@@ -175,6 +181,7 @@ func NewPipeline(cfg Config) (*Pipeline, error) {
 		audit:     cfg.Audit,
 		suppress:  cfg.Suppressor,
 		enrich:    cfg.Enricher,
+		models:    cfg.Models,
 		now:       cfg.Now,
 		log:       cfg.Logger,
 		m:         newMetrics(),
@@ -242,6 +249,11 @@ func (p *Pipeline) Ingest(ctx context.Context, events []*event.Event) (Result, e
 	ctx = context.WithoutCancel(ctx)
 	res.Alerts = p.raise(ctx, events, ids, tenants, &res)
 	res.Alerts = append(res.Alerts, p.raiseExtra(ctx, events, ids, tenants)...)
+	if p.models != nil {
+		raised := p.models.Observe(events, ids)
+		res.Alerts = append(res.Alerts, p.raiseModels(ctx, raised, eventTenants(events, tenants),
+			&res)...)
+	}
 	res.Incidents = p.open(ctx, res.Alerts)
 	return res, nil
 }

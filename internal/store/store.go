@@ -52,8 +52,9 @@ type Store interface {
 
 	ScopeStore // inventory, tenants, contacts and incident scopes (scope.go)
 
-	Readiness  // training, findings, exercises and exercise marks (readiness.go)
-	Transactor // several writes and their audit entries in one transaction (tx.go)
+	Readiness    // training, findings, exercises and exercise marks (readiness.go)
+	AnomalyState // the anomaly models' saved state (anomaly.go)
+	Transactor   // several writes and their audit entries in one transaction (tx.go)
 
 	// InsertEvents stores events durably (committed before it returns) and
 	// returns their IDs in order. Fields are stored as JSON.

@@ -30,6 +30,9 @@ type alertRow struct {
 	State     string // the triage state: new, acknowledged, false_positive, …
 	Incident  string // the number of its incident; empty when new
 	InciID    int64
+	// Explanation is why an anomaly model raised the alert; empty for a
+	// rule's.
+	Explanation string
 }
 
 // queueData is the data of the alert queue.
@@ -109,6 +112,12 @@ func (s *server) loadQueue(r *http.Request, se *session) (*queueData, error) {
 			Host: hostOf(a), Time: a.EventTime, InciID: a.IncidentID, State: a.State}
 		if row.State == "" {
 			row.State = "new"
+		}
+		if x := a.Explanation; x != nil {
+			row.Explanation = x.Text
+			if row.Host == "" {
+				row.Host = x.Host
+			}
 		}
 		if row.Time.IsZero() {
 			row.Time = a.Created

@@ -28,6 +28,12 @@ func (e *env) seed(t *testing.T) (alertID, incidentID int64) {
 	if err := e.st.InsertAlert(ctx, a); err != nil {
 		t.Fatal(err)
 	}
+	model := &detect.Alert{RuleID: "anomaly.rate_spike", RuleTitle: "Log rate spike: host h",
+		Level: "medium", Explanation: &detect.Explanation{Model: "rate_spike", Host: "web-<i>7",
+			Text: "300 messages of host web-<i>7 where 20 were expected <img src=x>"}}
+	if err := e.st.InsertAlert(ctx, model); err != nil {
+		t.Fatal(err)
+	}
 	inc := &incident.Incident{Title: evilTitle, Severity: incident.SeverityHigh,
 		Status: incident.StatusOpen, Phase: incident.PhaseDetected}
 	if err := e.st.CreateIncident(ctx, inc); err != nil {
@@ -189,6 +195,14 @@ func TestEscaping(t *testing.T) {
 	_, body := b.get(inc)
 	if !strings.Contains(body, "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;") {
 		t.Errorf("GET %s: escaped title missing", inc)
+	}
+	// An anomaly alert shows its explanation (escaped) and the host it names.
+	_, body = b.get("/alerts")
+	for _, want := range []string{"300 messages of host web-&lt;i&gt;7 where 20 were expected",
+		"<td>web-&lt;i&gt;7</td>"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("GET /alerts lacks %q", want)
+		}
 	}
 }
 

@@ -29,16 +29,20 @@ func (tx *txn) InsertAlert(ctx context.Context, a *detect.Alert) error {
 	if err != nil {
 		return fmt.Errorf("insert alert: %w", err)
 	}
+	explanation, err := explanationArg(a.Explanation)
+	if err != nil {
+		return fmt.Errorf("insert alert: %w", err)
+	}
 	var incidentID any
 	if a.IncidentID != 0 {
 		incidentID = a.IncidentID
 	}
 	var id int64
 	err = tx.QueryRow(ctx, `INSERT INTO alerts
-		(rule_id, rule_title, level, tags, event_time, created, incident_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+		(rule_id, rule_title, level, tags, event_time, created, incident_id, explanation)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
 		a.RuleID, a.RuleTitle, a.Level, json.RawMessage(tags), timeArg(a.EventTime),
-		timeArg(a.Created), incidentID).Scan(&id)
+		timeArg(a.Created), incidentID, explanation).Scan(&id)
 	if err != nil {
 		return fmt.Errorf("insert alert: %w", foreignKey(err, "incident"))
 	}
@@ -105,7 +109,8 @@ func (s *Store) ListAlerts(ctx context.Context, f store.AlertFilter) (store.Page
 		w.add("id < $%d", after)
 	}
 	rows, err := tx.Query(ctx, `SELECT id, rule_id, rule_title, level, tags, event_time, created,
-		coalesce(incident_id, 0) FROM alerts`+w.String()+` ORDER BY id DESC LIMIT `+w.next(),
+		coalesce(incident_id, 0), coalesce(explanation::text, '') FROM alerts`+w.String()+
+		` ORDER BY id DESC LIMIT `+w.next(),
 		append(w.args, limit+1)...)
 	if err != nil {
 		return page, fmt.Errorf("list alerts: %w", err)
@@ -130,21 +135,35 @@ func scanAlert(row pgx.CollectableRow) (detect.Alert, error) {
 	var (
 		a                  detect.Alert
 		tags               []byte
+		explanation        string
 		eventTime, created *time.Time
 	)
 	err := row.Scan(&a.ID, &a.RuleID, &a.RuleTitle, &a.Level, &tags, &eventTime, &created,
-		&a.IncidentID)
+		&a.IncidentID, &explanation)
 	if err != nil {
 		return a, err
 	}
 	if err := json.Unmarshal(tags, &a.Tags); err != nil {
 		return a, fmt.Errorf("alert %d: tags: %w", a.ID, err)
 	}
+	if a.Explanation, err = store.DecodeExplanation(explanation); err != nil {
+		return a, fmt.Errorf("alert %d: %w", a.ID, err)
+	}
 	a.Tags = nonNil(a.Tags)
 	a.EventTime, a.Created = timeOf(eventTime), timeOf(created)
 	a.EventIDs = []int64{}
 	a.Events = []json.RawMessage{}
 	return a, nil
+}
+
+// explanationArg is an alert's explanation as a jsonb argument: NULL for
+// none.
+func explanationArg(x *detect.Explanation) (any, error) {
+	s, err := store.EncodeExplanation(x)
+	if err != nil || s == "" {
+		return nil, err
+	}
+	return json.RawMessage(s), nil
 }
 
 // addAlertTenants links tenants to alert id; links that exist are kept.

@@ -16,7 +16,8 @@ import (
 // triageColumns are the columns scanTriageAlert reads, in order.
 const triageColumns = `id, rule_id, rule_title, level, tags, event_time, created,
 	coalesce(incident_id, 0), group_key, group_fields, match_count,
-	coalesce(first_seen, created), coalesce(last_seen, created), state, assignee, state_reason`
+	coalesce(first_seen, created), coalesce(last_seen, created), state, assignee, state_reason,
+	coalesce(explanation::text, '')`
 
 // GroupAlert stores a, or folds it into the open alert of its group. An
 // advisory lock on the group serializes concurrent detectors.
@@ -114,6 +115,10 @@ func insertGrouped(ctx context.Context, tx pgx.Tx, a *detect.Alert) error {
 	if err != nil {
 		return err
 	}
+	explanation, err := explanationArg(a.Explanation)
+	if err != nil {
+		return err
+	}
 	if a.State == "" {
 		a.State = "new"
 	}
@@ -124,11 +129,11 @@ func insertGrouped(ctx context.Context, tx pgx.Tx, a *detect.Alert) error {
 	}
 	err = tx.QueryRow(ctx, `INSERT INTO alerts (rule_id, rule_title, level, tags, event_time,
 		created, incident_id, group_key, group_fields, match_count, first_seen, last_seen, state,
-		assignee, state_reason)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $6, $6, $10, $11, $12) RETURNING id`,
+		assignee, state_reason, explanation)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $6, $6, $10, $11, $12, $13) RETURNING id`,
 		a.RuleID, a.RuleTitle, a.Level, json.RawMessage(tags), timeArg(a.EventTime),
 		timeArg(a.Created), incidentID, a.GroupKey, json.RawMessage(groupJSON), a.State,
-		a.Assignee, a.StateReason).Scan(&a.ID)
+		a.Assignee, a.StateReason, explanation).Scan(&a.ID)
 	if err != nil {
 		return foreignKey(err, "incident")
 	}
@@ -155,11 +160,12 @@ func scanTriageAlert(row pgx.CollectableRow) (detect.Alert, error) {
 	var (
 		a                                   detect.Alert
 		tags, group                         []byte
+		explanation                         string
 		eventTime, created, first, lastSeen *time.Time
 	)
 	err := row.Scan(&a.ID, &a.RuleID, &a.RuleTitle, &a.Level, &tags, &eventTime, &created,
 		&a.IncidentID, &a.GroupKey, &group, &a.Count, &first, &lastSeen, &a.State, &a.Assignee,
-		&a.StateReason)
+		&a.StateReason, &explanation)
 	if err != nil {
 		return a, err
 	}
@@ -168,6 +174,9 @@ func scanTriageAlert(row pgx.CollectableRow) (detect.Alert, error) {
 	}
 	if err := json.Unmarshal(group, &a.Group); err != nil {
 		return a, fmt.Errorf("alert %d: group: %w", a.ID, err)
+	}
+	if a.Explanation, err = store.DecodeExplanation(explanation); err != nil {
+		return a, fmt.Errorf("alert %d: %w", a.ID, err)
 	}
 	a.Tags = nonNil(a.Tags)
 	a.EventTime, a.Created = timeOf(eventTime), timeOf(created)

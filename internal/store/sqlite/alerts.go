@@ -31,16 +31,20 @@ func (tx *txn) InsertAlert(ctx context.Context, a *detect.Alert) error {
 	if err != nil {
 		return fmt.Errorf("insert alert: %w", err)
 	}
+	explanation, err := store.EncodeExplanation(a.Explanation)
+	if err != nil {
+		return fmt.Errorf("insert alert: %w", err)
+	}
 
 	var incidentID any
 	if a.IncidentID != 0 {
 		incidentID = a.IncidentID
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO alerts
-		(rule_id, rule_title, level, tags, event_time, created, incident_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		(rule_id, rule_title, level, tags, event_time, created, incident_id, explanation)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.RuleID, a.RuleTitle, a.Level, string(tags), timeText(a.EventTime), timeText(a.Created),
-		incidentID)
+		incidentID, explanation)
 	if err != nil {
 		return fmt.Errorf("insert alert: %w", foreignKey(err, "incident"))
 	}
@@ -131,7 +135,8 @@ func (s *Store) ListAlerts(ctx context.Context, f store.AlertFilter) (store.Page
 		w.add("id < ?", after)
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT id, rule_id, rule_title, level, tags, event_time,
-		created, coalesce(incident_id, 0) FROM alerts`+w.String()+` ORDER BY id DESC LIMIT ?`,
+		created, coalesce(incident_id, 0), explanation FROM alerts`+w.String()+
+		` ORDER BY id DESC LIMIT ?`,
 		append(w.args, limit+1)...)
 	if err != nil {
 		return page, fmt.Errorf("list alerts: %w", err)
@@ -158,12 +163,12 @@ func scanAlerts(rows *sql.Rows) ([]detect.Alert, error) {
 	for rows.Next() {
 		var (
 			a                  detect.Alert
-			tags               string
+			tags, explanation  string
 			eventTime, created sql.NullString
 			err                error
 		)
 		err = rows.Scan(&a.ID, &a.RuleID, &a.RuleTitle, &a.Level, &tags, &eventTime, &created,
-			&a.IncidentID)
+			&a.IncidentID, &explanation)
 		if err != nil {
 			return nil, err
 		}
@@ -174,6 +179,9 @@ func scanAlerts(rows *sql.Rows) ([]detect.Alert, error) {
 			return nil, fmt.Errorf("alert %d: %w", a.ID, err)
 		}
 		if a.Created, err = parseTime(created); err != nil {
+			return nil, fmt.Errorf("alert %d: %w", a.ID, err)
+		}
+		if a.Explanation, err = store.DecodeExplanation(explanation); err != nil {
 			return nil, fmt.Errorf("alert %d: %w", a.ID, err)
 		}
 		a.Tags = nonNil(a.Tags)

@@ -18,7 +18,8 @@ const inTriage = `('new', 'acknowledged', 'assigned')`
 // alertColumns are the columns scanAlert reads, in order.
 const alertColumns = `id, rule_id, rule_title, level, tags, event_time, created,
 	coalesce(incident_id, 0), group_key, group_fields, match_count,
-	coalesce(first_seen, created), coalesce(last_seen, created), state, assignee, state_reason`
+	coalesce(first_seen, created), coalesce(last_seen, created), state, assignee, state_reason,
+	explanation`
 
 // GroupAlert stores a, or folds it into the open alert of its group.
 func (s *Store) GroupAlert(ctx context.Context, a *detect.Alert, window time.Duration) (bool, error) {
@@ -101,6 +102,10 @@ func (tx *txn) insertGrouped(ctx context.Context, a *detect.Alert) error {
 	if err != nil {
 		return err
 	}
+	explanation, err := store.EncodeExplanation(a.Explanation)
+	if err != nil {
+		return err
+	}
 	if a.State == "" {
 		a.State = "new"
 	}
@@ -111,11 +116,11 @@ func (tx *txn) insertGrouped(ctx context.Context, a *detect.Alert) error {
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO alerts (rule_id, rule_title, level, tags,
 		event_time, created, incident_id, group_key, group_fields, match_count, first_seen,
-		last_seen, state, assignee, state_reason)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)`,
+		last_seen, state, assignee, state_reason, explanation)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)`,
 		a.RuleID, a.RuleTitle, a.Level, string(tags), timeText(a.EventTime), timeText(a.Created),
 		incidentID, a.GroupKey, string(group), timeText(a.Created), timeText(a.Created), a.State,
-		a.Assignee, a.StateReason)
+		a.Assignee, a.StateReason, explanation)
 	if err != nil {
 		return foreignKey(err, "incident")
 	}
@@ -156,12 +161,12 @@ type triageRow interface {
 func scanAlert(row triageRow) (*detect.Alert, error) {
 	var (
 		a                                   detect.Alert
-		tags, group                         string
+		tags, group, explanation            string
 		eventTime, created, first, lastSeen sql.NullString
 	)
 	err := row.Scan(&a.ID, &a.RuleID, &a.RuleTitle, &a.Level, &tags, &eventTime, &created,
 		&a.IncidentID, &a.GroupKey, &group, &a.Count, &first, &lastSeen, &a.State, &a.Assignee,
-		&a.StateReason)
+		&a.StateReason, &explanation)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}
@@ -173,6 +178,9 @@ func scanAlert(row triageRow) (*detect.Alert, error) {
 	}
 	if err := json.Unmarshal([]byte(group), &a.Group); err != nil {
 		return nil, fmt.Errorf("alert %d: group: %w", a.ID, err)
+	}
+	if a.Explanation, err = store.DecodeExplanation(explanation); err != nil {
+		return nil, fmt.Errorf("alert %d: %w", a.ID, err)
 	}
 	for _, t := range []struct {
 		dst *time.Time

@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Users", testUsers},
 		{"Scope", testScope},
 		{"Readiness", testReadiness},
+		{"Anomaly", testAnomaly},
 		{"Ping", testPing},
 		{"Reopen", testReopen},
 	}
