@@ -50,8 +50,9 @@ type Store interface {
 
 	Notifications // the notification outbox, delivery log and webhooks (notifications.go)
 
-	Readiness  // training, findings, exercises and exercise marks (readiness.go)
-	Transactor // several writes and their audit entries in one transaction (tx.go)
+	Readiness   // training, findings, exercises and exercise marks (readiness.go)
+	PostMortems // post-mortems, follow-ups and the metrics' rows (postmortem.go)
+	Transactor  // several writes and their audit entries in one transaction (tx.go)
 
 	// InsertEvents stores events durably (committed before it returns) and
 	// returns their IDs in order. Fields are stored as JSON.

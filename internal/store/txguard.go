@@ -10,6 +10,7 @@ import (
 	"github.com/vigilsec/vigil/internal/incident"
 	"github.com/vigilsec/vigil/internal/notify"
 	"github.com/vigilsec/vigil/internal/plan"
+	"github.com/vigilsec/vigil/internal/postmortem"
 	"github.com/vigilsec/vigil/internal/team"
 )
 
@@ -185,4 +186,20 @@ func (g *guard) CreateWebhook(ctx context.Context, h *notify.Webhook) error {
 
 func (g *guard) DeleteWebhook(ctx context.Context, id int64) error {
 	return g.check(g.tx.DeleteWebhook(ctx, id))
+}
+
+func (g *guard) CreatePostMortem(ctx context.Context, pm *postmortem.PostMortem) error {
+	return g.check(g.tx.CreatePostMortem(ctx, pm))
+}
+
+func (g *guard) UpdatePostMortem(ctx context.Context, pm *postmortem.PostMortem) error {
+	return g.check(g.tx.UpdatePostMortem(ctx, pm))
+}
+
+func (g *guard) CreateFollowUp(ctx context.Context, f *postmortem.FollowUp) error {
+	return g.check(g.tx.CreateFollowUp(ctx, f))
+}
+
+func (g *guard) UpdateFollowUp(ctx context.Context, f *postmortem.FollowUp) error {
+	return g.check(g.tx.UpdateFollowUp(ctx, f))
 }

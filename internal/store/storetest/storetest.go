@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Response", testResponse},
 		{"Users", testUsers},
 		{"Readiness", testReadiness},
+		{"PostMortems", testPostMortems},
 		{"Ping", testPing},
 		{"Reopen", testReopen},
 	}
