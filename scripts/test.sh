@@ -42,8 +42,23 @@ ensure_chromium() {
 	return 0
 }
 
+# The PDF exports are read back with Poppler's pdftotext and pdftoppm.
+ensure_poppler() {
+	command -v pdftotext >/dev/null && command -v pdftoppm >/dev/null && return
+	log "installing poppler-utils for the PDF tests"
+	if command -v apt-get >/dev/null; then
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			poppler-utils >/dev/null || true
+	fi
+	command -v pdftotext >/dev/null && command -v pdftoppm >/dev/null && return
+	echo "pdftotext or pdftoppm is missing; the PDF tests need poppler-utils" >&2
+	[ -n "${CI:-}" ] && exit 1
+	return 0
+}
+
 ensure_postgres
 ensure_chromium
+ensure_poppler
 
 log "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))

@@ -5,16 +5,19 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/vigilsec/vigil/internal/api"
 	"github.com/vigilsec/vigil/internal/readiness"
+	"github.com/vigilsec/vigil/internal/store"
 )
 
 // remindEvery is how often vigil serve queues the preparation program's
 // reminders; each person gets at most one of each kind per ISO week.
 const remindEvery = time.Hour
 
-// startReminders queues the readiness reminders now and every remindEvery
-// until ctx ends; the returned function stops it and waits.
-func startReminders(ctx context.Context, svc *readiness.Service,
+// startReminders queues the readiness reminders and those of overdue
+// post-mortem follow-ups now and every remindEvery until ctx ends; the
+// returned function stops it and waits.
+func startReminders(ctx context.Context, svc *readiness.Service, st store.Store,
 	log *slog.Logger) func() {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
@@ -29,6 +32,12 @@ func startReminders(ctx context.Context, svc *readiness.Service,
 			} else if res.Training+res.Findings > 0 {
 				log.Info("readiness reminders queued", "training", res.Training,
 					"findings", res.Findings)
+			}
+			fu, err := api.FollowUpReminders(ctx, st, time.Now())
+			if err != nil && ctx.Err() == nil {
+				log.Warn("follow-up reminders", "err", err)
+			} else if fu.Owners+fu.Team > 0 {
+				log.Info("follow-up reminders queued", "owners", fu.Owners, "team", fu.Team)
 			}
 			select {
 			case <-ctx.Done():

@@ -373,7 +373,12 @@ func driveIncident(t *testing.T, rita, eve *session, base string, eventIDs []int
 	recoverPhase(t, rita, base)
 	move("post-incident", http.StatusOK)
 	move("closed", http.StatusConflict)
-	patch("sign off", map[string]any{"post_mortem_signed_off": true})
+	// The commander (rita, named at escalation) and an executive sign the
+	// post-mortem that entering post-incident created off.
+	rita.send("POST", base+"/postmortem/signoffs", map[string]string{"role": "commander"}).
+		want(t, "commander signs off", http.StatusOK)
+	eve.send("POST", base+"/postmortem/signoffs", map[string]string{"role": "executive"}).
+		want(t, "executive signs off", http.StatusOK)
 	move("closed", http.StatusOK)
 }
 

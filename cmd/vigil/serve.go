@@ -23,6 +23,7 @@ import (
 	"github.com/vigilsec/vigil/internal/audit"
 	"github.com/vigilsec/vigil/internal/auth"
 	"github.com/vigilsec/vigil/internal/detect"
+	"github.com/vigilsec/vigil/internal/postmortem"
 	"github.com/vigilsec/vigil/internal/sigma"
 	"github.com/vigilsec/vigil/internal/store"
 	"github.com/vigilsec/vigil/internal/store/postgres"
@@ -312,7 +313,7 @@ func serveUntilDone(ctx context.Context, cfg serveConfig, log *slog.Logger,
 	if err != nil {
 		return err
 	}
-	defer startReminders(ctx, ready, log)()
+	defer startReminders(ctx, ready, st, log)()
 	handler, err := api.New(api.Config{
 		Store: st, Pipeline: pipeline, Logger: log, Evidence: ev,
 		Gatherer: reg, Registerer: reg, MetricsPublic: cfg.metricsPublic,
@@ -321,6 +322,7 @@ func serveUntilDone(ctx context.Context, cfg serveConfig, log *slog.Logger,
 		Scope: api.ScopeConfig{Inventory: inv,
 			StaleAfter: time.Duration(cfg.staleDays) * 24 * time.Hour},
 		Readiness:           ready,
+		Rules:               ruleCatalog(rs),
 		WebhookAllowPrivate: cfg.notify.webhookAllowPrivate,
 	})
 	if err != nil {
@@ -467,4 +469,15 @@ func loadServeRules(paths []string, opts sigma.Options, log *slog.Logger) (*sigm
 	log.Info("rules loaded", "count", len(rs.Rules()), "failed", failed, "skipped", skipped,
 		"duration_ms", time.Since(start).Milliseconds())
 	return rs, nil
+}
+
+// ruleCatalog lists the loaded rules with the SHA-256 of the file each was
+// read from: the rule versions that post-mortems' follow-ups link to.
+func ruleCatalog(rs *sigma.Ruleset) postmortem.Catalog {
+	var vs []postmortem.RuleVersion
+	for _, r := range rs.Rules() {
+		vs = append(vs, postmortem.RuleVersion{ID: r.ID, Title: r.Title, File: r.File,
+			SHA256: r.FileSHA256})
+	}
+	return postmortem.NewCatalog(vs)
 }

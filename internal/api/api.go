@@ -16,6 +16,8 @@ import (
 	"github.com/vigilsec/vigil/internal/detect"
 	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/evidence"
+	"github.com/vigilsec/vigil/internal/metrics"
+	"github.com/vigilsec/vigil/internal/postmortem"
 	"github.com/vigilsec/vigil/internal/readiness"
 	"github.com/vigilsec/vigil/internal/scope"
 	"github.com/vigilsec/vigil/internal/store"
@@ -95,6 +97,18 @@ type Config struct {
 	// audit trail, the real clock, triage's vulnerability reports in the
 	// findings list and reminders through the notification outbox.
 	Readiness *readiness.Service
+	// Rules are the detection rules the server loaded, which a
+	// detection-rule follow-up of a post-mortem links to (docs/postmortem.md).
+	// Nil: none, and such links answer 409.
+	Rules postmortem.RuleCatalog
+	// NotifyTarget is how soon a notification to a person must be delivered
+	// to meet its deadline in the response metrics. Default
+	// DefaultNotifyTarget (15 min).
+	NotifyTarget time.Duration
+	// Deadlines are more sources of notification deadlines for the metrics
+	// and post-mortems, besides notifications to people (the tenant notices
+	// of issue #4). Nil: none.
+	Deadlines []metrics.DeadlineSource
 
 	// InsecureCookies drops the Secure attribute (and the __Host- prefix)
 	// of the session cookie, for plain HTTP on loopback. Default false:
@@ -158,6 +172,9 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	if cfg.ReadyTimeout == 0 {
 		cfg.ReadyTimeout = DefaultReadyTimeout
+	}
+	if cfg.NotifyTarget <= 0 {
+		cfg.NotifyTarget = DefaultNotifyTarget
 	}
 	if cfg.EvidenceBufferBytes <= 0 {
 		cfg.EvidenceBufferBytes = DefaultEvidenceBufferBytes
@@ -339,6 +356,35 @@ func (s *server) routes() []route {
 		{"POST", "/api/v1/exercises/{id}/runs", true, http.HandlerFunc(s.postRun)},
 		{"GET", "/api/v1/exercises/{id}/alerts", true, http.HandlerFunc(s.getExerciseAlerts)},
 		{"GET", "/api/v1/exercises/{id}/report", true, http.HandlerFunc(s.getExerciseReport)},
+		{"GET", "/api/v1/incidents/{id}/postmortem", true, http.HandlerFunc(s.getPostMortem)},
+		{"PATCH", "/api/v1/incidents/{id}/postmortem", true, http.HandlerFunc(s.patchPostMortem)},
+		{"POST", "/api/v1/incidents/{id}/postmortem/refresh", true,
+			http.HandlerFunc(s.postRefresh)},
+		{"POST", "/api/v1/incidents/{id}/postmortem/timeline", true,
+			http.HandlerFunc(s.postEntry)},
+		{"POST", "/api/v1/incidents/{id}/postmortem/timeline/{entry}/notes", true,
+			http.HandlerFunc(s.postEntryNote)},
+		{"POST", "/api/v1/incidents/{id}/postmortem/timeline/{entry}/visibility", true,
+			http.HandlerFunc(s.postEntryVisibility)},
+		{"POST", "/api/v1/incidents/{id}/postmortem/findings", true,
+			http.HandlerFunc(s.postPMFinding)},
+		{"PATCH", "/api/v1/incidents/{id}/postmortem/findings/{finding}", true,
+			http.HandlerFunc(s.patchPMFinding)},
+		{"POST", "/api/v1/incidents/{id}/postmortem/signoffs", true,
+			http.HandlerFunc(s.postSignOff)},
+		{"GET", "/api/v1/incidents/{id}/postmortem/export", true,
+			http.HandlerFunc(s.getPostMortemExport)},
+		{"GET", "/api/v1/incidents/{id}/report", true, http.HandlerFunc(s.getIncidentReport)},
+		{"GET", "/api/v1/incidents/{id}/follow-ups", true,
+			http.HandlerFunc(s.listIncidentFollowUps)},
+		{"POST", "/api/v1/incidents/{id}/follow-ups", true, http.HandlerFunc(s.postFollowUp)},
+		{"GET", "/api/v1/follow-ups", true, http.HandlerFunc(s.listFollowUps)},
+		{"POST", "/api/v1/follow-ups/reminders", true,
+			http.HandlerFunc(s.postFollowUpReminders)},
+		{"GET", "/api/v1/follow-ups/{id}", true, http.HandlerFunc(s.getFollowUp)},
+		{"PATCH", "/api/v1/follow-ups/{id}", true, http.HandlerFunc(s.patchFollowUp)},
+		{"POST", "/api/v1/follow-ups/{id}/rule", true, http.HandlerFunc(s.postFollowUpRule)},
+		{"GET", "/api/v1/response-metrics", true, http.HandlerFunc(s.getResponseMetrics)},
 		{"GET", "/api/v1/openapi.json", false, http.HandlerFunc(serveOpenAPI)},
 		{"GET", "/healthz", false, http.HandlerFunc(healthz)},
 		{"GET", "/readyz", false, http.HandlerFunc(s.readyz)},

@@ -203,6 +203,34 @@ var permissions = map[string]access{
 	"GET /api/v1/exercises/{id}/alerts": allow(staff...),
 	"GET /api/v1/exercises/{id}/report": allow(staff...),
 
+	// Post-mortems, follow-ups and response metrics (docs/postmortem.md,
+	// docs/metrics.md): staff read and export them; responders and admins
+	// write the post-mortem and its follow-ups; the commander (a responder
+	// engaged as such, checked by the handler) and an executive sign off;
+	// service engineers move the follow-ups they own (checked by the
+	// handler); admins send the overdue reminders at once.
+	"GET /api/v1/incidents/{id}/postmortem":                              allow(staff...),
+	"PATCH /api/v1/incidents/{id}/postmortem":                            allow(responders...),
+	"POST /api/v1/incidents/{id}/postmortem/refresh":                     allow(responders...),
+	"POST /api/v1/incidents/{id}/postmortem/timeline":                    allow(responders...),
+	"POST /api/v1/incidents/{id}/postmortem/timeline/{entry}/notes":      allow(responders...),
+	"POST /api/v1/incidents/{id}/postmortem/timeline/{entry}/visibility": allow(responders...),
+	"POST /api/v1/incidents/{id}/postmortem/findings":                    allow(responders...),
+	"PATCH /api/v1/incidents/{id}/postmortem/findings/{finding}":         allow(responders...),
+	"POST /api/v1/incidents/{id}/postmortem/signoffs": allow(auth.RoleAdmin,
+		auth.RoleResponder, auth.RoleExecutive),
+	"GET /api/v1/incidents/{id}/postmortem/export": allow(staff...),
+	"GET /api/v1/incidents/{id}/report":            allow(staff...),
+	"GET /api/v1/incidents/{id}/follow-ups":        allow(staff...),
+	"POST /api/v1/incidents/{id}/follow-ups":       allow(responders...),
+	"GET /api/v1/follow-ups":                       allow(staff...),
+	"POST /api/v1/follow-ups/reminders":            allow(auth.RoleAdmin),
+	"GET /api/v1/follow-ups/{id}":                  allow(staff...),
+	"PATCH /api/v1/follow-ups/{id}": allow(auth.RoleAdmin, auth.RoleResponder,
+		auth.RoleServiceEngineer),
+	"POST /api/v1/follow-ups/{id}/rule": allow(responders...),
+	"GET /api/v1/response-metrics":      allow(staff...),
+
 	"GET /api/v1/openapi.json": public,
 	"GET /healthz":             public,
 	"GET /readyz":              public,

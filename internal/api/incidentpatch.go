@@ -144,8 +144,8 @@ func (p *incidentPatch) applyLists(rec *store.IncidentRecord, fields *[]string) 
 		g.RecoveryChecks, *fields = *p.RecoveryChecks, append(*fields, "recovery_checks")
 	}
 	if p.PostMortemSignedOff != nil {
-		g.PostMortemSignedOff = *p.PostMortemSignedOff
-		*fields = append(*fields, "post_mortem_signed_off")
+		return invalid("post_mortem_signed_off", "is set by signing the post-mortem off "+
+			"(POST /api/v1/incidents/{id}/postmortem/signoffs, as the commander and an executive)")
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -44,9 +45,14 @@ func (s *server) postTransition(w http.ResponseWriter, r *http.Request) {
 		}
 		loc = l
 	}
-	s.change(w, r, false, func(rec *store.IncidentRecord, by string, now time.Time) ([]note,
+	var pmWrite alsoFunc
+	s.changeWith(w, r, false, func(rec *store.IncidentRecord, by string, now time.Time) ([]note,
 		error) {
+		pmWrite = nil
 		facts := rec.Gates.Facts(rec.Record.Classification, strings.TrimSpace(in.Reason))
+		if err := s.signOffFacts(r.Context(), rec, in.To, &facts); err != nil {
+			return nil, err
+		}
 		pc, err := incident.Change(rec.Record.Phase, in.To, facts, by, now.In(loc))
 		var te *incident.TransitionError
 		if errors.As(err, &te) {
@@ -61,8 +67,40 @@ func (s *server) postTransition(w http.ResponseWriter, r *http.Request) {
 		if pc.To == incident.PhaseClosed {
 			notes = append(notes, note{audit.IncidentClosed, nil})
 		}
+		if pc.To == incident.PhasePostIncident {
+			if pmWrite, err = s.preparePostMortem(r.Context(), rec, by, now); err != nil {
+				return nil, err
+			}
+		}
 		return notes, nil
+	}, func(ctx context.Context, tx store.Tx, rec *store.IncidentRecord) error {
+		if pmWrite == nil {
+			return nil
+		}
+		return pmWrite(ctx, tx, rec)
 	})
+}
+
+// signOffFacts fills the post-mortem's part of the facts of a move from
+// post-incident to closed: signed off when its post-mortem's current
+// revision is signed off by the commander and an executive (the record's
+// gate flag only mirrors it), and whose sign-off is missing.
+func (s *server) signOffFacts(ctx context.Context, rec *store.IncidentRecord,
+	to incident.Phase, facts *incident.GateFacts) error {
+	if rec.Record.Phase != incident.PhasePostIncident || to != incident.PhaseClosed {
+		return nil
+	}
+	pm, err := s.cfg.Store.GetPostMortem(ctx, rec.ID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		facts.PostMortemSignedOff = false
+		facts.PostMortemPending = []string{"a post-mortem (none exists)"}
+		return nil
+	case err != nil:
+		return err
+	}
+	facts.PostMortemSignedOff, facts.PostMortemPending = pm.SignedOff(), pm.Pending()
+	return nil
 }
 
 // classificationInput is the body of POST .../classification.
@@ -89,6 +127,9 @@ func (s *server) postClassification(w http.ResponseWriter, r *http.Request) {
 		error) {
 		from := rec.Record.Classification
 		rec.Record.Classification = in.Classification
+		if in.Classification == incident.Confirmed && rec.Record.Confirmed.IsZero() {
+			rec.Record.Confirmed = now.UTC().Truncate(time.Microsecond)
+		}
 		what := "classified the incident " + string(in.Classification)
 		if reason := strings.TrimSpace(in.Reason); reason != "" {
 			what += ": " + reason

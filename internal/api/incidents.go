@@ -135,6 +135,16 @@ func decodeChange(r *http.Request, v any) *requestError {
 // is the answer; every note is recorded in the audit trail, in the
 // transaction that saves the record.
 func (s *server) change(w http.ResponseWriter, r *http.Request, needIfMatch bool, edit editFunc) {
+	s.changeWith(w, r, needIfMatch, edit, nil)
+}
+
+// alsoFunc makes more writes, with their audit entries, in the transaction
+// of a change of rec, after the record is saved.
+type alsoFunc func(ctx context.Context, tx store.Tx, rec *store.IncidentRecord) error
+
+// changeWith is change with also run in the saving transaction (nil: none).
+func (s *server) changeWith(w http.ResponseWriter, r *http.Request, needIfMatch bool,
+	edit editFunc, also alsoFunc) {
 	id, ok := pathID(w, r)
 	if !ok {
 		return
@@ -173,7 +183,13 @@ func (s *server) change(w http.ResponseWriter, r *http.Request, needIfMatch bool
 			if err := tx.UpdateIncidentRecord(r.Context(), rec); err != nil {
 				return err
 			}
-			return s.recordNotes(r.Context(), tx, rec, notes)
+			if err := s.recordNotes(r.Context(), tx, rec, notes); err != nil {
+				return err
+			}
+			if also != nil {
+				return also(r.Context(), tx, rec)
+			}
+			return nil
 		})
 		var ce *store.ConflictError
 		if errors.As(err, &ce) && (sent || attempt < changeRetries) {

@@ -154,7 +154,20 @@ func TestIncidentLifecycle(t *testing.T) {
 		http.StatusOK)
 	move("closed").want(t, "close unsigned", http.StatusConflict,
 		"gate", incident.GatePostIncident)
-	patch(map[string]any{"post_mortem_signed_off": true})
+	// The gate opens only when the commander and an executive signed the
+	// post-mortem off; the record's flag cannot be set by hand.
+	_, tag = f.record(t, id)
+	f.send(t, "PATCH", base, map[string]any{"post_mortem_signed_off": true}, "If-Match", tag).
+		want(t, "gate by hand", http.StatusUnprocessableEntity)
+	ana := f.signIn(t, "ana", auth.RoleResponder)
+	f.send(t, "POST", base+"/escalate", map[string]string{"commander": "ana"}).
+		want(t, "escalate", http.StatusOK)
+	ana.send(t, "POST", base+"/postmortem/signoffs", map[string]string{"role": "commander"}).
+		want(t, "commander signs", http.StatusOK)
+	move("closed").want(t, "close half signed", http.StatusConflict,
+		"gate", incident.GatePostIncident)
+	f.send(t, "POST", base+"/postmortem/signoffs", map[string]string{"role": "executive"},
+		"Authorization", "Bearer "+executiveToken).want(t, "executive signs", http.StatusOK)
 	move("closed").want(t, "close", http.StatusOK)
 
 	v, _ = f.record(t, id)

@@ -180,6 +180,43 @@ func seedTables() []seedTable {
 		{"alert_events", []string{"alert_id", "pos", "event_id"}, seedAlertEvents},
 		{"cases", []string{"id", "tenant", "title", "seen", "service", "seen_at", "level",
 			"state", "assignee", "reporter", "created", "updated", "version"}, seedCases},
+		{"incident_facts", []string{"incident_id", "severity", "category", "services",
+			"first_event", "detected", "acknowledged", "confirmed", "contained", "eradicated",
+			"recovered", "closed"}, seedFacts},
+	}
+}
+
+// seedFacts returns the metrics' row of every incident, as the store
+// writes it (store.FactOf): detected when opened, the first event up to two
+// hours before, confirmed a few minutes after the move to analysis.
+func seedFacts(n seedSize) iter.Seq[[]any] {
+	return func(yield func([]any) bool) {
+		for id := int64(1); id <= int64(n.Incidents); id++ {
+			inc := incidentAt(n, id)
+			r := rand.New(rand.NewPCG(uint64(id), 13))
+			rec := &inc.rec
+			rec.ID, rec.Severity, rec.Opened = id, inc.severity, inc.opened
+			rec.Record.Detected = inc.opened
+			if pcs := rec.Record.PhaseChanges; len(pcs) > 0 {
+				rec.Record.Confirmed = pcs[0].At.Add(time.Duration(1+r.IntN(30)) * time.Minute)
+			}
+			f := store.FactOf(rec)
+			services, _ := store.EncodeServices(f.Services)
+			m := f.Milestones
+			first := inc.opened.Add(-time.Duration(1+r.IntN(120)) * time.Minute)
+			row := []any{id, f.Severity, f.Category, services, first}
+			for _, t := range []time.Time{m.Detected, m.Acknowledged, m.Confirmed, m.Contained,
+				m.Eradicated, m.Recovered, m.Closed} {
+				var v any
+				if !t.IsZero() {
+					v = t
+				}
+				row = append(row, v)
+			}
+			if !yield(row) {
+				return
+			}
+		}
 	}
 }
 
@@ -357,7 +394,11 @@ func seedSQLite(ctx context.Context, path string, n seedSize) (int, error) {
 		}
 		for row := range t.rows(n) {
 			for i, v := range row {
-				if tv, ok := v.(time.Time); ok {
+				tv, ok := v.(time.Time)
+				switch {
+				case ok && t.name == "incident_facts":
+					row[i] = tv.UnixMicro() // the SQLite facts keep Unix microseconds
+				case ok:
 					row[i] = tv.UTC().Format("2006-01-02T15:04:05.000000Z")
 				}
 			}

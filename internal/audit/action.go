@@ -10,7 +10,7 @@ type Action string
 // S suppression, C support case, V vulnerability report,
 // N notification and webhook, R response team, K task, W watch rule,
 // L training and the readiness policy, F finding, D exercise, Y inventory,
-// O tenant and contact) and three digits.
+// O tenant and contact, M post-mortem and its follow-ups) and three digits.
 type Code string
 
 // The actions and their codes. Only add to this block; never rename or
@@ -261,6 +261,48 @@ const (
 	// removed.
 	IncidentScopeSet     Action = "incident.scope_set"
 	IncidentScopeSetCode Code   = "I010"
+
+	// PostMortemCreated: an incident entered the post-incident phase and its
+	// post-mortem was created, pre-filled from the record.
+	PostMortemCreated     Action = "postmortem.created"
+	PostMortemCreatedCode Code   = "M001"
+	// PostMortemUpdated: the technical summary or the actors changed, or the
+	// timeline took in the record's newer entries.
+	PostMortemUpdated     Action = "postmortem.updated"
+	PostMortemUpdatedCode Code   = "M002"
+	// TimelineEntryAdded: a person added an entry to a post-mortem's timeline.
+	TimelineEntryAdded     Action = "postmortem.entry_added"
+	TimelineEntryAddedCode Code   = "M003"
+	// TimelineEntryAnnotated: a note was added to a timeline entry.
+	TimelineEntryAnnotated     Action = "postmortem.entry_annotated"
+	TimelineEntryAnnotatedCode Code   = "M004"
+	// TimelineEntryVisibility: a timeline entry was hidden from the report,
+	// or shown again, with a reason.
+	TimelineEntryVisibility     Action = "postmortem.entry_visibility"
+	TimelineEntryVisibilityCode Code   = "M005"
+	// PostMortemFindingAdded: a finding (category, evidence) was recorded.
+	PostMortemFindingAdded     Action = "postmortem.finding_added"
+	PostMortemFindingAddedCode Code   = "M006"
+	// PostMortemFindingUpdated: a finding's category, text or evidence changed.
+	PostMortemFindingUpdated     Action = "postmortem.finding_updated"
+	PostMortemFindingUpdatedCode Code   = "M007"
+	// PostMortemSignedOff: the commander or an executive signed a revision
+	// of the post-mortem off.
+	PostMortemSignedOff     Action = "postmortem.signed_off"
+	PostMortemSignedOffCode Code   = "M008"
+	// FollowUpCreated: a follow-up item of a post-mortem was created.
+	FollowUpCreated     Action = "follow_up.created"
+	FollowUpCreatedCode Code   = "M009"
+	// FollowUpUpdated: a follow-up's owner, due date, title or text changed.
+	FollowUpUpdated     Action = "follow_up.updated"
+	FollowUpUpdatedCode Code   = "M010"
+	// FollowUpStateChanged: a follow-up moved on its way to closure.
+	FollowUpStateChanged     Action = "follow_up.state_changed"
+	FollowUpStateChangedCode Code   = "M011"
+	// FollowUpRuleLinked: a detection-rule follow-up was linked to the rule
+	// version (ID and SHA-256 of its file) that answers it.
+	FollowUpRuleLinked     Action = "follow_up.rule_linked"
+	FollowUpRuleLinkedCode Code   = "M012"
 )
 
 // codes maps each known action to its code.
@@ -328,16 +370,28 @@ var codes = map[Action]Code{
 	ExerciseUpdated:      ExerciseUpdatedCode,
 	ExerciseRunRecorded:  ExerciseRunRecordedCode,
 
-	InventoryImported:     InventoryImportedCode,
-	InventoryEntrySaved:   InventoryEntrySavedCode,
-	InventoryEntryDeleted: InventoryEntryDeletedCode,
-	TenantCreated:         TenantCreatedCode,
-	TenantUpdated:         TenantUpdatedCode,
-	TenantDeleted:         TenantDeletedCode,
-	ContactAdded:          ContactAddedCode,
-	ContactUpdated:        ContactUpdatedCode,
-	ContactRemoved:        ContactRemovedCode,
-	IncidentScopeSet:      IncidentScopeSetCode,
+	InventoryImported:        InventoryImportedCode,
+	InventoryEntrySaved:      InventoryEntrySavedCode,
+	InventoryEntryDeleted:    InventoryEntryDeletedCode,
+	TenantCreated:            TenantCreatedCode,
+	TenantUpdated:            TenantUpdatedCode,
+	TenantDeleted:            TenantDeletedCode,
+	ContactAdded:             ContactAddedCode,
+	ContactUpdated:           ContactUpdatedCode,
+	ContactRemoved:           ContactRemovedCode,
+	IncidentScopeSet:         IncidentScopeSetCode,
+	PostMortemCreated:        PostMortemCreatedCode,
+	PostMortemUpdated:        PostMortemUpdatedCode,
+	TimelineEntryAdded:       TimelineEntryAddedCode,
+	TimelineEntryAnnotated:   TimelineEntryAnnotatedCode,
+	TimelineEntryVisibility:  TimelineEntryVisibilityCode,
+	PostMortemFindingAdded:   PostMortemFindingAddedCode,
+	PostMortemFindingUpdated: PostMortemFindingUpdatedCode,
+	PostMortemSignedOff:      PostMortemSignedOffCode,
+	FollowUpCreated:          FollowUpCreatedCode,
+	FollowUpUpdated:          FollowUpUpdatedCode,
+	FollowUpStateChanged:     FollowUpStateChangedCode,
+	FollowUpRuleLinked:       FollowUpRuleLinkedCode,
 }
 
 // Code returns the action's stable code ("A001"), or "" for an action that

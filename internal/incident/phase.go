@@ -95,8 +95,12 @@ type GateFacts struct {
 	Approvals        []Approval
 	// RecoveryChecks must be non-empty and all done to leave recovery.
 	RecoveryChecks []CheckItem
-	// PostMortemSignedOff completes the post-incident phase (content: #5).
+	// PostMortemSignedOff completes the post-incident phase: the commander
+	// and an executive signed the post-mortem off (internal/postmortem).
 	PostMortemSignedOff bool
+	// PostMortemPending names whose sign-off is missing, for the refusal's
+	// message; it decides nothing.
+	PostMortemPending []string
 	// Reason explains the move; required for backward moves.
 	Reason string
 }
@@ -197,7 +201,11 @@ func forwardGate(from, to Phase, facts GateFacts, refuse refuseFunc) error {
 		}
 	case PhaseClosed:
 		if !facts.PostMortemSignedOff {
-			return refuse(GatePostIncident, "closing needs the post-mortem signed off")
+			why := "closing needs the post-mortem signed off by the commander and an executive"
+			if len(facts.PostMortemPending) > 0 {
+				why += "; waiting for " + strings.Join(facts.PostMortemPending, " and ")
+			}
+			return refuse(GatePostIncident, "%s", why)
 		}
 	}
 	return nil

@@ -107,6 +107,9 @@ type Record struct {
 	AttackVector    AttackVector   `json:"attack_vector,omitempty"`
 	Detected        time.Time      `json:"detected,omitzero"`
 	Reported        time.Time      `json:"reported,omitzero"`
+	// Confirmed is when the incident was first classified confirmed (zero
+	// until then); the response metrics measure the time to confirm by it.
+	Confirmed time.Time `json:"confirmed,omitzero"`
 
 	Factors             Factors            `json:"factors"`
 	Priority            Priority           `json:"priority,omitempty"`

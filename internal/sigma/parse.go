@@ -2,6 +2,8 @@ package sigma
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -106,6 +108,10 @@ func Parse(data []byte, file string, opts Options) ([]*Rule, []Diagnostic) {
 		if r := p.rule(root); r != nil {
 			p.rules = append(p.rules, r)
 		}
+	}
+	sum := sha256.Sum256(data)
+	for _, r := range p.rules {
+		r.FileSHA256 = hex.EncodeToString(sum[:])
 	}
 	return p.rules, p.diags
 }

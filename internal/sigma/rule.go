@@ -34,6 +34,10 @@ type Rule struct {
 	// 1-based.
 	File string
 	Line int
+	// FileSHA256 is the SHA-256, in lowercase hex, of the whole file (the
+	// data given to Parse) the rule was read from: the version of the rule
+	// as loaded, which a post-mortem's follow-up can point at.
+	FileSHA256 string
 	// GroupBy and GroupWindow come from the rule's custom attribute
 	// "vigil: {group_by: [Computer, User], window: 1h}": the event fields
 	// whose values group repeated matches into one alert, and how long a

@@ -12,6 +12,7 @@ import (
 	"github.com/vigilsec/vigil/internal/incident"
 	"github.com/vigilsec/vigil/internal/notify"
 	"github.com/vigilsec/vigil/internal/plan"
+	"github.com/vigilsec/vigil/internal/postmortem"
 	"github.com/vigilsec/vigil/internal/readiness"
 	"github.com/vigilsec/vigil/internal/scope"
 	"github.com/vigilsec/vigil/internal/team"
@@ -124,6 +125,17 @@ type Tx interface {
 	CreateExercise(ctx context.Context, e *readiness.Exercise) error
 	UpdateExercise(ctx context.Context, e *readiness.Exercise) error
 	MarkExercise(ctx context.Context, kind string, id, exercise int64) error
+	// Post-mortems and follow-ups (postmortem.go). CreatePostMortem stores
+	// pm, setting ID, Version (1) and Updated; an unknown incident gives
+	// ErrNotFound, one that has a post-mortem ErrDuplicate.
+	// UpdatePostMortem saves pm at pm.Version (a stale one gives a
+	// *ConflictError) after postmortem.CheckUpdate, then sets Version and
+	// Updated. CreateFollowUp and UpdateFollowUp do the same for items
+	// (postmortem.CheckFollowUpUpdate).
+	CreatePostMortem(ctx context.Context, pm *postmortem.PostMortem) error
+	UpdatePostMortem(ctx context.Context, pm *postmortem.PostMortem) error
+	CreateFollowUp(ctx context.Context, f *postmortem.FollowUp) error
+	UpdateFollowUp(ctx context.Context, f *postmortem.FollowUp) error
 }
 
 // View adapts a Store to a domain package that cannot import this one and

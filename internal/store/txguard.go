@@ -10,6 +10,7 @@ import (
 	"github.com/vigilsec/vigil/internal/incident"
 	"github.com/vigilsec/vigil/internal/notify"
 	"github.com/vigilsec/vigil/internal/plan"
+	"github.com/vigilsec/vigil/internal/postmortem"
 	"github.com/vigilsec/vigil/internal/readiness"
 	"github.com/vigilsec/vigil/internal/scope"
 	"github.com/vigilsec/vigil/internal/team"
@@ -253,4 +254,20 @@ func (g *guard) UpdateExercise(ctx context.Context, e *readiness.Exercise) error
 
 func (g *guard) MarkExercise(ctx context.Context, kind string, id, exercise int64) error {
 	return g.check(g.tx.MarkExercise(ctx, kind, id, exercise))
+}
+
+func (g *guard) CreatePostMortem(ctx context.Context, pm *postmortem.PostMortem) error {
+	return g.check(g.tx.CreatePostMortem(ctx, pm))
+}
+
+func (g *guard) UpdatePostMortem(ctx context.Context, pm *postmortem.PostMortem) error {
+	return g.check(g.tx.UpdatePostMortem(ctx, pm))
+}
+
+func (g *guard) CreateFollowUp(ctx context.Context, f *postmortem.FollowUp) error {
+	return g.check(g.tx.CreateFollowUp(ctx, f))
+}
+
+func (g *guard) UpdateFollowUp(ctx context.Context, f *postmortem.FollowUp) error {
+	return g.check(g.tx.UpdateFollowUp(ctx, f))
 }

@@ -50,7 +50,6 @@ var pagePermissions = map[string]access{
 	"POST /incidents/{id}/approvals":      allow(auth.RoleExecutive),
 	"POST /incidents/{id}/checks":         allow(responders...),
 	"POST /incidents/{id}/checks/done":    allow(responders...),
-	"POST /incidents/{id}/signoff":        allow(responders...),
 	"POST /incidents/{id}/transitions":    allow(responders...),
 	"GET /audit":                          allow(auth.RoleAdmin, auth.RoleAuditor),
 
@@ -101,6 +100,25 @@ var pagePermissions = map[string]access{
 	"POST /tenants/{id}/contacts/{contact}/verify": allow(auth.RoleAdmin, auth.RoleTenantAdmin),
 	"POST /incidents/{id}/scope": allow(auth.RoleAdmin, auth.RoleResponder,
 		auth.RoleServiceEngineer),
+
+	// Post-mortems and follow-ups: staff read; responders and admins edit
+	// (as the API's routes they call); the commander (a responder) and
+	// executives sign off; service engineers move the follow-ups they own.
+	// The response metrics dashboard is for staff.
+	"GET /incidents/{id}/postmortem":                             allow(staff...),
+	"POST /incidents/{id}/postmortem/summary":                    allow(responders...),
+	"POST /incidents/{id}/postmortem/entries":                    allow(responders...),
+	"POST /incidents/{id}/postmortem/entries/{entry}/notes":      allow(responders...),
+	"POST /incidents/{id}/postmortem/entries/{entry}/visibility": allow(responders...),
+	"POST /incidents/{id}/postmortem/refresh":                    allow(responders...),
+	"POST /incidents/{id}/postmortem/findings":                   allow(responders...),
+	"POST /incidents/{id}/postmortem/signoffs": allow(auth.RoleAdmin, auth.RoleResponder,
+		auth.RoleExecutive),
+	"POST /incidents/{id}/follow-ups": allow(responders...),
+	"POST /follow-ups/{id}": allow(auth.RoleAdmin, auth.RoleResponder,
+		auth.RoleServiceEngineer),
+	"POST /follow-ups/{id}/rule": allow(responders...),
+	"GET /dashboard":             allow(staff...),
 }
 
 // can reports whether p may use the page route key.

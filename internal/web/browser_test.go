@@ -220,6 +220,13 @@ func TestBrowserIncidentLifecycle(t *testing.T) {
 	r.screenshot(out, "incident-page.png")
 	checkClosed(t, e, id)
 	r.directoryAndOutbox(t, out)
+	r.do("open the dashboard", chromedp.Navigate(e.srv.URL+"/dashboard?group=severity"),
+		chromedp.WaitVisible(chromedp.ID("charts")))
+	if got := r.text("#groups"); !strings.Contains(got, "critical") &&
+		!strings.Contains(got, "high") {
+		t.Errorf("dashboard groups: %q, want the incident's severity", got)
+	}
+	r.screenshot(out, "dashboard.png")
 }
 
 // record fills the incident's record in the browser: an action, an
@@ -292,10 +299,66 @@ func (p *page) throughPhases(t *testing.T, e *env, incURL string) {
 	if st := p.move("post-incident"); st != http.StatusOK {
 		t.Fatalf("to post-incident: status %d: %s", st, p.text("main"))
 	}
-	p.submit("sign off", chromedp.Click(chromedp.ID("signoff")))
+	if st := p.move("closed"); st != http.StatusConflict ||
+		!strings.Contains(p.text("#error"), "waiting for commander and executive") {
+		t.Fatalf("to closed unsigned: status %d, want 409 naming the sign-offs", st)
+	}
+	p.postMortem(incURL)
+	x.do("open the post-mortem", chromedp.Navigate(incURL+"/postmortem"))
+	if st := x.submit("sign off as executive",
+		chromedp.Click(chromedp.ID("signoff-executive"))); st != http.StatusOK ||
+		!strings.Contains(x.text("#signed-off"), "signed off") {
+		t.Fatalf("executive sign-off: status %d: %s", st, x.text("main"))
+	}
+	p.do("back to the incident", chromedp.Navigate(incURL))
 	if st := p.move("closed"); st != http.StatusOK {
 		t.Fatalf("to closed: status %d: %s", st, p.text("main"))
 	}
+}
+
+// postMortem fills the post-mortem that entering post-incident created:
+// an entry, a note, a finding and a follow-up, then the commander's
+// sign-off; it saves a screenshot.
+func (p *page) postMortem(incURL string) {
+	p.t.Helper()
+	p.do("open the post-mortem", chromedp.Navigate(incURL+"/postmortem"),
+		chromedp.WaitVisible(chromedp.ID("timeline-entries")))
+	p.submit("add a timeline entry",
+		chromedp.SetValue(chromedp.CSS(`#add-entry input[name=time_zone]`), "Europe/Berlin"),
+		chromedp.SendKeys(chromedp.CSS(`#add-entry input[name=text]`),
+			"The service desk phoned the SOC about a slow workstation"),
+		chromedp.Click(chromedp.ID("add-entry-button")))
+	p.submit("annotate an entry",
+		chromedp.SendKeys(chromedp.CSS(`#entry-1 input[name=text]`), "first sign of the attack"),
+		chromedp.Click(chromedp.CSS(`#entry-1 form button`)))
+	p.submit("record a finding",
+		chromedp.SetValue(chromedp.CSS(`#add-finding select[name=category]`), "technical-lapse"),
+		chromedp.SendKeys(chromedp.CSS(`#add-finding input[name=title]`),
+			"comsvcs.dll MiniDump was not blocked by the endpoint policy"),
+		chromedp.SendKeys(chromedp.CSS(`#add-finding input[name=evidence]`), "timeline#1"),
+		chromedp.Click(chromedp.ID("add-finding-button")))
+	p.submit("add a follow-up",
+		chromedp.SetValue(chromedp.CSS(`#add-follow-up select[name=kind]`), "detection-rule"),
+		chromedp.SendKeys(chromedp.CSS(`#add-follow-up input[name=title]`),
+			"Block and alert on rundll32 comsvcs MiniDump"),
+		chromedp.SendKeys(chromedp.CSS(`#add-follow-up input[name=owner]`), "u-responder"),
+		chromedp.SendKeys(chromedp.CSS(`#add-follow-up input[name=finding]`), "1"),
+		chromedp.Click(chromedp.ID("add-follow-up-button")))
+	if st := p.submit("sign off as commander",
+		chromedp.Click(chromedp.ID("signoff-commander"))); st != http.StatusOK {
+		p.t.Fatalf("commander sign-off: status %d: %s", st, p.text("main"))
+	}
+	for sel, want := range map[string]string{
+		"#finding-list":   "comsvcs.dll MiniDump was not blocked",
+		"#follow-up-list": "Block and alert on rundll32 comsvcs MiniDump",
+		"#signed-off":     "waiting for executive",
+		"#entry-1":        "first sign of the attack",
+	} {
+		if got := p.text(sel); !strings.Contains(got, want) {
+			p.t.Errorf("%s: %q lacks %q", sel, got, want)
+		}
+	}
+	p.screenshot(testOutput(p.t), "postmortem-page.png")
 }
 
 // checkClosed checks the stored record after the browser's work.

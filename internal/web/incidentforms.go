@@ -198,11 +198,3 @@ func (s *server) checkDone(w http.ResponseWriter, r *http.Request, se *session) 
 		})
 	})
 }
-
-func (s *server) signOff(w http.ResponseWriter, r *http.Request, se *session) {
-	s.change(w, r, se, "phase", func(ctx context.Context, base string) error {
-		return se.patch(ctx, r, base, func(*incident.Gates) (map[string]any, error) {
-			return map[string]any{"post_mortem_signed_off": true}, nil
-		})
-	})
-}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/vigilsec/vigil/internal/auth"
 	"github.com/vigilsec/vigil/internal/incident"
+	"github.com/vigilsec/vigil/internal/metrics"
+	"github.com/vigilsec/vigil/internal/postmortem"
 )
 
 // pageSet holds one template per page, each with the shared layout.
@@ -20,7 +22,8 @@ type pageSet struct {
 
 // pageNames are the page templates in templates/, besides layout.html.
 var pageNames = []string{"login", "alerts", "incidents", "incident", "audit", "error", "cases",
-	"teams", "notifications", "readiness", "inventory", "tenants", "tenant"}
+	"teams", "notifications", "readiness", "inventory", "tenants", "tenant",
+	"postmortem", "dashboard"}
 
 // pageParts are the templates a page includes besides its own.
 var pageParts = map[string][]string{"incident": {"templates/incident_scope.html"}}
@@ -40,6 +43,27 @@ var funcs = template.FuncMap{
 		return t.UTC().Format("2006-01-02")
 	},
 	"millis": func(ms int64) string { return (time.Duration(ms) * time.Millisecond).String() },
+	"took":   postmortem.Duration,
+	"p50": func(m map[metrics.Measure]metrics.Stats, measure string) string {
+		st := m[metrics.Measure(measure)]
+		if st.Count == 0 {
+			return "—"
+		}
+		return postmortem.Duration(st.P50)
+	},
+	"local": func(e postmortem.Entry) string {
+		return e.Local().Format("2006-01-02 15:04:05 MST") + " (" + e.Zone + ")"
+	},
+	"short": func(s string) string { return s[:min(len(s), 12)] + "…" },
+	"split": func(s string) []string {
+		var out []string
+		for _, p := range strings.Split(s, "\n\n") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+		return out
+	},
 	"lastSeverity": func(ds []incident.SeverityDecision) *incident.SeverityDecision {
 		if len(ds) == 0 {
 			return nil
@@ -83,7 +107,8 @@ func menu(p *auth.Principal, path string) []menuItem {
 	for _, m := range []struct{ label, href string }{
 		{"Alerts", "/alerts"}, {"Incidents", "/incidents"}, {"Cases", "/cases"},
 		{"Teams", "/teams"}, {"Notifications", "/notifications"}, {"Readiness", "/readiness"},
-		{"Inventory", "/inventory"}, {"Tenants", "/tenants"}, {"Audit trail", "/audit"},
+		{"Inventory", "/inventory"}, {"Tenants", "/tenants"}, {"Dashboard", "/dashboard"},
+		{"Audit trail", "/audit"},
 	} {
 		if can(p, "GET "+m.href) {
 			items = append(items, menuItem{Label: m.label, Href: m.href,

@@ -106,7 +106,6 @@ func (s *server) routes() []route {
 		{"POST", "/incidents/{id}/approvals", s.grantApproval},
 		{"POST", "/incidents/{id}/checks", s.addCheck},
 		{"POST", "/incidents/{id}/checks/done", s.checkDone},
-		{"POST", "/incidents/{id}/signoff", s.signOff},
 		{"POST", "/incidents/{id}/transitions", s.transition},
 		{"POST", "/incidents/{id}/tasks", s.addTask},
 		{"POST", "/incidents/{id}/tasks/{task}", s.updateTask},
@@ -138,6 +137,18 @@ func (s *server) routes() []route {
 		{"POST", "/tenants/{id}/contacts", s.addContact},
 		{"POST", "/tenants/{id}/contacts/{contact}/verify", s.verifyContact},
 		{"POST", "/incidents/{id}/scope", s.setScope},
+		{"GET", "/incidents/{id}/postmortem", s.postMortemPage},
+		{"POST", "/incidents/{id}/postmortem/summary", s.pmSummary},
+		{"POST", "/incidents/{id}/postmortem/entries", s.pmAddEntry},
+		{"POST", "/incidents/{id}/postmortem/entries/{entry}/notes", s.pmNote},
+		{"POST", "/incidents/{id}/postmortem/entries/{entry}/visibility", s.pmVisibility},
+		{"POST", "/incidents/{id}/postmortem/refresh", s.pmRefresh},
+		{"POST", "/incidents/{id}/postmortem/findings", s.pmAddFinding},
+		{"POST", "/incidents/{id}/postmortem/signoffs", s.pmSignOff},
+		{"POST", "/incidents/{id}/follow-ups", s.addFollowUp},
+		{"POST", "/follow-ups/{id}", s.moveFollowUp},
+		{"POST", "/follow-ups/{id}/rule", s.linkRule},
+		{"GET", "/dashboard", s.dashboard},
 	}
 }
 

@@ -73,7 +73,7 @@ func (tx *txn) CreateIncident(ctx context.Context, inc *incident.Incident) error
 		}
 	}
 	inc.ID, inc.Number, inc.AlertIDs = id, number, alertIDs
-	return nil
+	return writeFacts(ctx, tx, store.NewIncidentFact(inc))
 }
 
 const incidentColumns = `id, number, title, severity, status, phase, opened, updated`

@@ -67,6 +67,9 @@ func (tx *txn) UpdateIncidentRecord(ctx context.Context, rec *store.IncidentReco
 	if err := writeIndicators(ctx, tx, rec); err != nil {
 		return fmt.Errorf("update incident record %d: indicators: %w", rec.ID, err)
 	}
+	if err := writeFacts(ctx, tx, store.FactOf(rec)); err != nil {
+		return fmt.Errorf("update incident record %d: %w", rec.ID, err)
+	}
 	rec.Version++
 	rec.Updated = now
 	return nil

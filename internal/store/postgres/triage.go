@@ -261,7 +261,7 @@ func (tx *txn) LinkAlerts(ctx context.Context, incidentID int64, alertIDs []int6
 			return fmt.Errorf("link alerts: %w", err)
 		}
 	}
-	return nil
+	return refreshFirstEvent(ctx, tx, incidentID)
 }
 
 // rowExistsPG gives store.ErrNotFound when table has no row with id.
@@ -294,7 +294,7 @@ func (tx *txn) UnlinkAlert(ctx context.Context, incidentID, alertID int64) error
 	if err != nil {
 		return fmt.Errorf("unlink alert: %w", err)
 	}
-	return nil
+	return refreshFirstEvent(ctx, tx, incidentID)
 }
 
 // AlertIncidents returns the incidents an alert is linked to.

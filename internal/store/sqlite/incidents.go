@@ -67,7 +67,7 @@ func (tx *txn) CreateIncident(ctx context.Context, inc *incident.Incident) error
 		}
 	}
 	inc.ID, inc.Number, inc.AlertIDs = id, number, alertIDs
-	return nil
+	return writeFacts(ctx, tx.Tx, store.NewIncidentFact(inc))
 }
 
 const incidentColumns = `id, number, title, severity, status, phase, opened, updated`

@@ -66,6 +66,9 @@ func (tx *txn) UpdateIncidentRecord(ctx context.Context, rec *store.IncidentReco
 	if err := writeIndicators(ctx, tx.Tx, rec); err != nil {
 		return fmt.Errorf("update incident record %d: indicators: %w", rec.ID, err)
 	}
+	if err := writeFacts(ctx, tx.Tx, store.FactOf(rec)); err != nil {
+		return fmt.Errorf("update incident record %d: %w", rec.ID, err)
+	}
 	rec.Version++
 	rec.Updated = now.UTC().Truncate(time.Microsecond)
 	return nil

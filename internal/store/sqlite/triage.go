@@ -266,7 +266,7 @@ func (tx *txn) LinkAlerts(ctx context.Context, incidentID int64, alertIDs []int6
 			return fmt.Errorf("link alerts: %w", err)
 		}
 	}
-	return nil
+	return refreshFirstEvent(ctx, tx.Tx, incidentID)
 }
 
 // exists gives store.ErrNotFound when table has no row with id.
@@ -302,7 +302,7 @@ func (tx *txn) UnlinkAlert(ctx context.Context, incidentID, alertID int64) error
 	if err != nil {
 		return fmt.Errorf("unlink alert: %w", err)
 	}
-	return nil
+	return refreshFirstEvent(ctx, tx.Tx, incidentID)
 }
 
 // AlertIncidents returns the incidents an alert is linked to.

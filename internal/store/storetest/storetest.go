@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Scope", testScope},
 		{"Readiness", testReadiness},
 		{"Anomaly", testAnomaly},
+		{"PostMortems", testPostMortems},
 		{"Ping", testPing},
 		{"Reopen", testReopen},
 	}

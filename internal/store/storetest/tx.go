@@ -17,6 +17,7 @@ import (
 	"github.com/vigilsec/vigil/internal/incident"
 	"github.com/vigilsec/vigil/internal/notify"
 	"github.com/vigilsec/vigil/internal/plan"
+	"github.com/vigilsec/vigil/internal/postmortem"
 	"github.com/vigilsec/vigil/internal/store"
 	"github.com/vigilsec/vigil/internal/team"
 )
@@ -41,6 +42,8 @@ type txWorld struct {
 	note     *notify.Notification // failed
 	webhook  *notify.Webhook
 	scope    *txScopeWorld // inventory, tenants, readiness (txscope.go)
+	pm       *postmortem.PostMortem
+	followUp *postmortem.FollowUp
 }
 
 // newTxWorld stores one object of each kind that a Tx method changes.
@@ -96,6 +99,7 @@ func newTxWorld(t *testing.T, s store.Store) *txWorld {
 	if w.incident, err = s.GetIncidentRecord(ctx, inc.ID); err != nil {
 		t.Fatal(err)
 	}
+	w.pm, w.followUp = storePostMortem(t, s, inc.ID)
 	if w.token.ID = tokenID(t, s, w.token.Name); w.token.ID == 0 {
 		t.Fatal("token not stored")
 	}
@@ -127,6 +131,8 @@ func (w *txWorld) copyWorld() *txWorld {
 	watch, eng := *w.watch, w.engaged
 	c.incident, c.team, c.task, c.cas, c.vuln, c.user = &rec, &tm, &task, &cas, &vuln, &u
 	c.watch, c.engaged = &watch, eng
+	pm, fu := *w.pm, *w.followUp
+	c.pm, c.followUp = &pm, &fu
 	return &c
 }
 
@@ -157,6 +163,7 @@ func everyWrite(ctx context.Context, tx store.Tx, w *txWorld) (written, error) {
 	for _, step := range []func(context.Context, store.Tx, *txWorld, int64) error{
 		writeAlerts, writeUsers, writeEvidence, writeTriage, writeResponse, writeNotify,
 		writeScope, writeReadiness,
+		writePostMortems,
 	} {
 		if err := step(ctx, tx, w, inc.ID); err != nil {
 			return out, err
@@ -332,6 +339,10 @@ func worldState(t *testing.T, s store.Store, w *txWorld) map[string]any {
 	hooks, err := s.ListWebhooks(ctx)
 	keep("webhooks", hooks, err)
 	scopeState(t, s, w, keep)
+	pm, err := s.GetPostMortem(ctx, w.incident.ID)
+	keep("post-mortem", pm, err)
+	fus, err := s.ListFollowUps(ctx, store.FollowUpFilter{})
+	keep("follow-ups", fus, err)
 	entries, err := s.ListAudit(ctx, store.AuditFilter{Limit: store.MaxLimit})
 	keep("audit", entries, err)
 	return got
