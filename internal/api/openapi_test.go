@@ -1,7 +1,9 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"slices"
 	"strings"
@@ -145,4 +147,52 @@ func resolves(doc map[string]any, ref string) bool {
 		}
 	}
 	return true
+}
+
+// TestOpenAPINoDuplicateKeys fails on an object that names a key twice:
+// encoding/json keeps the last silently, so an earlier definition would be
+// dead text that readers of the document still see.
+func TestOpenAPINoDuplicateKeys(t *testing.T) {
+	d := json.NewDecoder(bytes.NewReader(openAPIDoc))
+	type frame struct {
+		object bool
+		seen   map[string]bool
+		key    bool // the next string token in an object is a key
+	}
+	var stack []*frame
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatalf("openapi.json: %v", err)
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if key, ok := tok.(string); ok && top != nil && top.object && top.key {
+			if top.seen[key] {
+				t.Errorf("openapi.json: key %q twice in one object (offset %d)", key,
+					d.InputOffset())
+			}
+			top.seen[key] = true
+			top.key = false
+			continue
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, &frame{object: true, seen: map[string]bool{}, key: true})
+			continue
+		case json.Delim('['):
+			stack = append(stack, &frame{})
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+		}
+		// a value ended: an enclosing object expects a key next
+		if len(stack) > 0 && stack[len(stack)-1].object {
+			stack[len(stack)-1].key = true
+		}
+	}
 }
