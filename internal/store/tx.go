@@ -136,6 +136,9 @@ type Tx interface {
 	UpdatePostMortem(ctx context.Context, pm *postmortem.PostMortem) error
 	CreateFollowUp(ctx context.Context, f *postmortem.FollowUp) error
 	UpdateFollowUp(ctx context.Context, f *postmortem.FollowUp) error
+
+	// Incident facts and obligation records (obligations.go).
+	ObligationTx
 }
 
 // View adapts a Store to a domain package that cannot import this one and
