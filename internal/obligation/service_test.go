@@ -42,7 +42,7 @@ func (c *clock) Set(t time.Time) {
 
 // world is a store with tenants and an incident, and a service over it.
 type world struct {
-	st  *sqlite.Store
+	st  store.Store
 	svc *obligation.Service
 	clk *clock
 	inc *incident.Incident
@@ -53,9 +53,18 @@ type world struct {
 // registrant), and an incident whose scope affects acme.
 func newWorld(t *testing.T) *world {
 	t.Helper()
+	return newWorldOn(t, func(clk *clock) (store.Store, error) {
+		return sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "vigil.db"),
+			sqlite.WithClock(clk.Now))
+	})
+}
+
+// newWorldOn is newWorld on the store that open returns.
+func newWorldOn(t *testing.T, open func(*clock) (store.Store, error)) *world {
+	t.Helper()
 	ctx := t.Context()
 	clk := &clock{now: t0}
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "vigil.db"), sqlite.WithClock(clk.Now))
+	st, err := open(clk)
 	if err != nil {
 		t.Fatal(err)
 	}
