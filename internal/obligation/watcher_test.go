@@ -164,8 +164,9 @@ func TestWatcherOwnersEngaged(t *testing.T) {
 	w := newWorld(t)
 	w.addUsers(t)
 	ctx := t.Context()
-	if err := w.st.AddEngagements(ctx, []team.Engagement{{IncidentID: w.inc.ID, User: "bo",
-		Role: team.RoleCommander, Reason: "on call", EngagedAt: t0, EngagedBy: "user:bo"}}); err != nil {
+	err := w.st.AddEngagements(ctx, []team.Engagement{{IncidentID: w.inc.ID, User: "bo",
+		Role: team.RoleCommander, Reason: "on call", EngagedAt: t0, EngagedBy: "user:bo"}})
+	if err != nil {
 		t.Fatal(err)
 	}
 	w.fact(t, yes(regulation.FactAwareness, t0))
