@@ -57,6 +57,7 @@ type Store interface {
 	Transactor   // several writes and their audit entries in one transaction (tx.go)
 	Readiness    // training, findings, exercises and exercise marks (readiness.go)
 	PostMortems  // post-mortems, follow-ups and the metrics' rows (postmortem.go)
+	Notices      // notices to tenants, their deliveries and acknowledgements (notices.go)
 	Transactor   // several writes and their audit entries in one transaction (tx.go)
 
 	// InsertEvents stores events durably (committed before it returns) and
