@@ -63,9 +63,9 @@ type Notice struct {
 	Exercise bool        `json:"exercise"`
 
 	CreatedBy  string    `json:"created_by"`
-	Created    time.Time `json:"created"`
+	Created    time.Time `json:"created_at"`
 	UpdatedBy  string    `json:"updated_by,omitempty"`
-	Updated    time.Time `json:"updated"`
+	Updated    time.Time `json:"updated_at"`
 	ApprovedBy string    `json:"approved_by,omitempty"`
 	Approved   time.Time `json:"approved_at,omitzero"`
 	SentBy     string    `json:"sent_by,omitempty"`
