@@ -10,8 +10,8 @@ type Action string
 // S suppression, C support case, V vulnerability report,
 // N notification and webhook, R response team, K task, W watch rule,
 // L training and the readiness policy, F finding, D exercise, Y inventory,
-// O tenant and contact, M post-mortem and its follow-ups, J notice to a
-// tenant or an authority) and three digits.
+// O tenant and contact, M post-mortem and its follow-ups, G obligation and
+// incident fact, J notice to a tenant or an authority) and three digits.
 type Code string
 
 // The actions and their codes. Only add to this block; never rename or
@@ -305,6 +305,38 @@ const (
 	FollowUpRuleLinked     Action = "follow_up.rule_linked"
 	FollowUpRuleLinkedCode Code   = "M012"
 
+	// Obligations of an incident (internal/obligation; docs/regulations.md).
+	// FactRecorded: a fact of an incident (awareness, personal data
+	// involved, ...) was recorded, for the incident or one tenant.
+	FactRecorded     Action = "incident.fact_recorded"
+	FactRecordedCode Code   = "G001"
+	// ObligationsRecomputed: a new fact or scope changed the incident's
+	// obligations; the details list what was added, removed and changed.
+	ObligationsRecomputed     Action = "obligation.recomputed"
+	ObligationsRecomputedCode Code   = "G002"
+	// ObligationNotRequired: an obligation was marked not required, with a
+	// reason.
+	ObligationNotRequired     Action = "obligation.not_required"
+	ObligationNotRequiredCode Code   = "G003"
+	// ObligationReinstated: an obligation marked not required was
+	// reinstated, with a reason.
+	ObligationReinstated     Action = "obligation.reinstated"
+	ObligationReinstatedCode Code   = "G004"
+	// ObligationOverdue: the deadline of an obligation passed unsent.
+	ObligationOverdue     Action = "obligation.overdue"
+	ObligationOverdueCode Code   = "G005"
+	// ObligationOverdueCleared: the overdue flag was cleared, with a reason.
+	ObligationOverdueCleared     Action = "obligation.overdue_cleared"
+	ObligationOverdueClearedCode Code   = "G006"
+	// ObligationAlerted: a deadline reminder, at-risk escalation or overdue
+	// alert was queued to people.
+	ObligationAlerted     Action = "obligation.alerted"
+	ObligationAlertedCode Code   = "G007"
+	// ObligationStateChanged: an obligation moved to drafted, approved, sent
+	// or acknowledged (obligation.Service.Transition).
+	ObligationStateChanged     Action = "obligation.state_changed"
+	ObligationStateChangedCode Code   = "G008"
+
 	// NoticeDrafted: a notice was drafted for an obligation from the
 	// catalog's template and the incident record (internal/notice).
 	NoticeDrafted     Action = "notice.drafted"
@@ -417,6 +449,15 @@ var codes = map[Action]Code{
 	FollowUpUpdated:          FollowUpUpdatedCode,
 	FollowUpStateChanged:     FollowUpStateChangedCode,
 	FollowUpRuleLinked:       FollowUpRuleLinkedCode,
+
+	FactRecorded:             FactRecordedCode,
+	ObligationsRecomputed:    ObligationsRecomputedCode,
+	ObligationNotRequired:    ObligationNotRequiredCode,
+	ObligationReinstated:     ObligationReinstatedCode,
+	ObligationOverdue:        ObligationOverdueCode,
+	ObligationOverdueCleared: ObligationOverdueClearedCode,
+	ObligationAlerted:        ObligationAlertedCode,
+	ObligationStateChanged:   ObligationStateChangedCode,
 
 	NoticeDrafted:      NoticeDraftedCode,
 	NoticeEdited:       NoticeEditedCode,

@@ -54,11 +54,11 @@ type Store interface {
 
 	Readiness    // training, findings, exercises and exercise marks (readiness.go)
 	AnomalyState // the anomaly models' saved state (anomaly.go)
-	Transactor   // several writes and their audit entries in one transaction (tx.go)
-	Readiness    // training, findings, exercises and exercise marks (readiness.go)
 	PostMortems  // post-mortems, follow-ups and the metrics' rows (postmortem.go)
 	Notices      // notices to tenants, their deliveries and acknowledgements (notices.go)
 	Transactor   // several writes and their audit entries in one transaction (tx.go)
+
+	Obligations // incident facts and obligation records (obligations.go)
 
 	// InsertEvents stores events durably (committed before it returns) and
 	// returns their IDs in order. Fields are stored as JSON.

@@ -137,6 +137,9 @@ type Tx interface {
 	CreateFollowUp(ctx context.Context, f *postmortem.FollowUp) error
 	UpdateFollowUp(ctx context.Context, f *postmortem.FollowUp) error
 
+	// Incident facts and obligation records (obligations.go).
+	ObligationTx
+
 	// Notices to tenants and authorities (notices.go). CreateNotice stores
 	// n, setting ID, Version (1), Created and Updated (the store's clock
 	// when zero); an unknown incident gives ErrNotFound, a second notice
