@@ -167,7 +167,7 @@ func (s *Service) Acknowledge(ctx context.Context, by Actor, tenant string, id i
 		if err := tx.AcknowledgeNotice(ctx, id, by.ID, now); err != nil {
 			return err
 		}
-		err := s.cfg.Obligations.Transition(ctx, tx, n.IncidentID, n.ObligationKey,
+		_, err := s.cfg.Obligations.Transition(ctx, tx, n.IncidentID, n.ObligationKey,
 			func(r *regulation.Record) error {
 				out, err := r.Transition(regulation.StateAcknowledged, by.regActor(), now,
 					fmt.Sprintf("notice %d acknowledged", id))

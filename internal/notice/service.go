@@ -32,24 +32,16 @@ var (
 	ErrInvalid = errors.New("invalid notice input")
 )
 
-// Obligation is what the service reads of one obligation of an incident.
-type Obligation struct {
-	Obligation regulation.Obligation
-	Record     regulation.Record
-	Exercise   bool
-	Withdrawn  bool
-}
-
-// Obligations is the part of internal/obligation the service uses.
+// Obligations is the part of internal/obligation the service uses; an
+// *obligation.Service is one.
 type Obligations interface {
-	// Obligation returns an incident's obligation by key (its
-	// regulation.Key string); an unknown one gives an error wrapping
-	// store.ErrNotFound.
-	Obligation(ctx context.Context, incidentID int64, key string) (Obligation, error)
-	// Transition changes the obligation's record with fn inside tx and
-	// stores it there.
+	// Get returns an incident's obligation record by key (its
+	// regulation.Key string), or store.ErrNotFound.
+	Get(ctx context.Context, incidentID int64, key string) (*store.ObligationRecord, error)
+	// Transition changes the obligation's record with fn inside tx, stores
+	// it there and audits a change of state.
 	Transition(ctx context.Context, tx store.Tx, incidentID int64, key string,
-		fn func(*regulation.Record) error) error
+		fn func(*regulation.Record) error) (*store.ObligationRecord, error)
 }
 
 // Config configures a Service. Store, Catalog, Obligations, Blobs and
@@ -142,7 +134,7 @@ func (s *Service) record(ctx context.Context, tx store.Tx, by string, action aud
 // *regulation.TransitionError.
 func (s *Service) Draft(ctx context.Context, by Actor, incidentID int64, key,
 	lang string) (*store.Notice, error) {
-	ob, err := s.cfg.Obligations.Obligation(ctx, incidentID, key)
+	ob, err := s.cfg.Obligations.Get(ctx, incidentID, key)
 	if err != nil {
 		return nil, fmt.Errorf("draft notice for %s: %w", key, err)
 	}
@@ -174,7 +166,7 @@ func (s *Service) Draft(ctx context.Context, by Actor, incidentID int64, key,
 		if err := tx.CreateNotice(ctx, n); err != nil {
 			return err
 		}
-		err := s.cfg.Obligations.Transition(ctx, tx, incidentID, key,
+		_, err := s.cfg.Obligations.Transition(ctx, tx, incidentID, key,
 			func(r *regulation.Record) error {
 				out, err := r.Transition(regulation.StateDrafted, by.regActor(), now,
 					fmt.Sprintf("notice %d drafted", n.ID))
@@ -244,7 +236,7 @@ func (s *Service) Edit(ctx context.Context, by Actor, incidentID, id, version in
 			return err
 		}
 		if reopened {
-			err := s.cfg.Obligations.Transition(ctx, tx, incidentID, n.ObligationKey,
+			_, err := s.cfg.Obligations.Transition(ctx, tx, incidentID, n.ObligationKey,
 				func(r *regulation.Record) error {
 					out, err := r.Transition(regulation.StateDrafted, by.regActor(), now,
 						fmt.Sprintf("notice %d edited after approval", n.ID))
@@ -283,7 +275,7 @@ func (s *Service) Approve(ctx context.Context, by Actor, incidentID, id int64) (
 		if err := tx.UpdateNotice(ctx, n); err != nil {
 			return err
 		}
-		err := s.cfg.Obligations.Transition(ctx, tx, incidentID, n.ObligationKey,
+		_, err := s.cfg.Obligations.Transition(ctx, tx, incidentID, n.ObligationKey,
 			func(r *regulation.Record) error {
 				out, err := r.Transition(regulation.StateApproved, by.regActor(), now,
 					fmt.Sprintf("notice %d approved", n.ID))
@@ -353,7 +345,7 @@ func (s *Service) Send(ctx context.Context, by Actor, incidentID, id int64,
 		if err != nil {
 			return err
 		}
-		err = s.cfg.Obligations.Transition(ctx, tx, incidentID, n.ObligationKey,
+		_, err = s.cfg.Obligations.Transition(ctx, tx, incidentID, n.ObligationKey,
 			func(r *regulation.Record) error {
 				out, err := r.Transition(regulation.StateSent, by.regActor(), now,
 					fmt.Sprintf("notice %d sent (%d deliveries)", n.ID, len(ds)))
