@@ -31,8 +31,9 @@ type Obligations interface {
 // (Tx embeds it), with the reads that must see the transaction's own
 // writes.
 type ObligationTx interface {
-	// AddIncidentFact appends f to the incident's facts, setting f.ID. An
-	// unknown incident gives ErrNotFound. Facts are never changed.
+	// AddIncidentFact appends f to the incident's facts, setting f.ID (and
+	// a zero RecordedAt to the store's clock). An unknown incident gives
+	// ErrNotFound. Facts are never changed.
 	AddIncidentFact(ctx context.Context, f *IncidentFact) error
 	// PutObligation stores o. Version 0 creates it at version 1 (a key
 	// that exists gives ErrDuplicate); otherwise the stored version must

@@ -39,7 +39,10 @@ func setFact(f *store.IncidentFact, id int64) { f.ID = id }
 func (tx *txn) AddIncidentFact(ctx context.Context, f *store.IncidentFact) error {
 	c := *f
 	c.ID = 0
-	c.At, c.RecordedAt = c.At.UTC(), c.RecordedAt.UTC()
+	if c.RecordedAt.IsZero() {
+		c.RecordedAt = tx.now()
+	}
+	c.At, c.RecordedAt = c.At.UTC(), c.RecordedAt.UTC().Truncate(time.Microsecond)
 	doc, err := json.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("add fact: %w", err)

@@ -38,7 +38,10 @@ func setFact(f *store.IncidentFact, id int64) { f.ID = id }
 func (tx *txn) AddIncidentFact(ctx context.Context, f *store.IncidentFact) error {
 	c := *f
 	c.ID = 0
-	c.At, c.RecordedAt = c.At.UTC(), c.RecordedAt.UTC()
+	if c.RecordedAt.IsZero() {
+		c.RecordedAt = tx.now()
+	}
+	c.At, c.RecordedAt = c.At.UTC(), c.RecordedAt.UTC().Truncate(time.Microsecond)
 	doc, err := json.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("add fact: %w", err)
@@ -189,7 +192,7 @@ func (tx *txn) PutObligation(ctx context.Context, o *store.ObligationRecord) err
 			string(r.State), timeText(r.Deadline), timeText(r.OverdueSince), c.Withdrawn,
 			c.Exercise, timeText(now), timeText(now), c.WithdrawnReason, string(ob),
 			string(rec))
-		if isUnique(err) {
+		if isUnique(err) || isPrimaryKey(err) {
 			return fmt.Errorf("create obligation %s of incident %d: %w", c.Key, c.IncidentID,
 				store.ErrDuplicate)
 		} else if err != nil {
@@ -230,3 +233,4 @@ func (tx *txn) ListAffectedTenants(ctx context.Context, incidentID int64, tenant
 	}
 	return out, nil
 }
+

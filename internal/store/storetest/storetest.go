@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Readiness", testReadiness},
 		{"Anomaly", testAnomaly},
 		{"PostMortems", testPostMortems},
+		{"Obligations", testObligations},
 		{"Ping", testPing},
 		{"Reopen", testReopen},
 	}
