@@ -131,3 +131,14 @@ type NoticeDelivery struct {
 	ContentHash    string    `json:"content_hash"`
 	EvidenceID     int64     `json:"evidence_id,omitempty"`
 }
+
+// Truncate keeps n's times in UTC to the microsecond, as the stores keep
+// them (zero times stay zero).
+func (n *Notice) Truncate() {
+	for _, t := range []*time.Time{&n.Created, &n.Updated, &n.Approved, &n.Sent,
+		&n.Acknowledged} {
+		if !t.IsZero() {
+			*t = t.UTC().Truncate(time.Microsecond)
+		}
+	}
+}
