@@ -18,6 +18,7 @@ import (
 	"github.com/vigilsec/vigil/internal/evidence"
 	"github.com/vigilsec/vigil/internal/metrics"
 	"github.com/vigilsec/vigil/internal/notice"
+	"github.com/vigilsec/vigil/internal/obligation"
 	"github.com/vigilsec/vigil/internal/postmortem"
 	"github.com/vigilsec/vigil/internal/readiness"
 	"github.com/vigilsec/vigil/internal/scope"
@@ -110,6 +111,11 @@ type Config struct {
 	// and post-mortems, besides notifications to people (the tenant notices
 	// of issue #4). Nil: none.
 	Deadlines []metrics.DeadlineSource
+	// Obligations records incident facts and keeps the regulatory
+	// obligations (docs/regulations.md); a scope change recomputes them.
+	// Nil: one over Store with the built-in regulation catalog, no provider
+	// profile and Scope.Now as its clock.
+	Obligations *obligation.Service
 	// Notices drafts, approves, sends and acknowledges the notices of
 	// obligations to tenants and authorities, and serves the tenant portal
 	// (docs/notifications.md "Notices to tenants"). Nil: those routes
@@ -151,6 +157,8 @@ type server struct {
 	ready     *readiness.Service
 	passwords *auth.Passwords
 	limiter   *auth.Limiter
+
+	obligations *obligation.Service
 }
 
 // New checks cfg, applies its defaults and returns the API handler. The
@@ -212,6 +220,12 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	if s.ready = cfg.Readiness; s.ready == nil {
 		if s.ready, err = NewReadiness(cfg.Store, s.audit, cfg.Logger); err != nil {
+			return nil, fmt.Errorf("api: %w", err)
+		}
+	}
+
+	if s.obligations = cfg.Obligations; s.obligations == nil {
+		if s.obligations, err = newObligations(cfg); err != nil {
 			return nil, fmt.Errorf("api: %w", err)
 		}
 	}
@@ -391,6 +405,17 @@ func (s *server) routes() []route {
 		{"PATCH", "/api/v1/follow-ups/{id}", true, http.HandlerFunc(s.patchFollowUp)},
 		{"POST", "/api/v1/follow-ups/{id}/rule", true, http.HandlerFunc(s.postFollowUpRule)},
 		{"GET", "/api/v1/response-metrics", true, http.HandlerFunc(s.getResponseMetrics)},
+		{"GET", "/api/v1/incidents/{id}/facts", true, http.HandlerFunc(s.getFacts)},
+		{"POST", "/api/v1/incidents/{id}/facts", true, http.HandlerFunc(s.postFact)},
+		{"GET", "/api/v1/incidents/{id}/obligations", true, http.HandlerFunc(s.listObligations)},
+		{"GET", "/api/v1/incidents/{id}/obligations/{key}", true,
+			http.HandlerFunc(s.getObligation)},
+		{"POST", "/api/v1/incidents/{id}/obligations/{key}/not-required", true,
+			http.HandlerFunc(s.postNotRequired)},
+		{"POST", "/api/v1/incidents/{id}/obligations/{key}/reinstate", true,
+			http.HandlerFunc(s.postReinstate)},
+		{"POST", "/api/v1/incidents/{id}/obligations/{key}/clear-overdue", true,
+			http.HandlerFunc(s.postClearOverdue)},
 		// Notices to tenants and authorities, and the tenant portal (notices.go).
 		{"POST", "/api/v1/incidents/{id}/obligations/{key}/draft", true,
 			http.HandlerFunc(s.postDraft)},

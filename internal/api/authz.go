@@ -256,6 +256,17 @@ var permissions = map[string]access{
 	"GET /readyz":              public,
 	// Public instead when Config.MetricsPublic is set.
 	"GET /metrics": allow(auth.RoleAdmin, auth.RoleAuditor),
+
+	// Facts and obligations (docs/regulations.md): staff read; admins,
+	// responders and legal record facts; admins and legal decide that an
+	// obligation is not required, reinstate it or clear its overdue flag.
+	"GET /api/v1/incidents/{id}/facts":                            allow(staff...),
+	"POST /api/v1/incidents/{id}/facts":                           allow(factRecorders...),
+	"GET /api/v1/incidents/{id}/obligations":                      allow(staff...),
+	"GET /api/v1/incidents/{id}/obligations/{key}":                allow(staff...),
+	"POST /api/v1/incidents/{id}/obligations/{key}/not-required":  allow(obligationDeciders...),
+	"POST /api/v1/incidents/{id}/obligations/{key}/reinstate":     allow(obligationDeciders...),
+	"POST /api/v1/incidents/{id}/obligations/{key}/clear-overdue": allow(obligationDeciders...),
 }
 
 // guard wraps a route's handler with authentication and authorization as

@@ -155,7 +155,13 @@ func (s *server) saveScope(r *http.Request, rec *store.IncidentRecord, before sc
 		if err := tx.SaveIncidentScope(r.Context(), is, res.Tenants); err != nil {
 			return err
 		}
-		return tx.UpdateIncidentRecord(r.Context(), rec)
+		if err := tx.UpdateIncidentRecord(r.Context(), rec); err != nil {
+			return err
+		}
+		// the obligations follow the affected tenants (docs/regulations.md)
+		_, err := s.obligations.Recompute(r.Context(), tx, rec.ID,
+			fmt.Sprintf("scope revision %d", is.Revision))
+		return err
 	}, func() audit.Entry { return scopeEntry(is) })
 	return is, err
 }

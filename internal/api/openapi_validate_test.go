@@ -60,7 +60,7 @@ func RecordResponses(h http.Handler) http.Handler {
 		}
 		recordedMu.Lock()
 		defer recordedMu.Unlock()
-		recordedAll = append(recordedAll, recorded{method: r.Method, path: r.URL.Path,
+		recordedAll = append(recordedAll, recorded{method: r.Method, path: r.URL.EscapedPath(),
 			contentType: w.Header().Get("Content-Type"), status: tw.status,
 			body: tw.body.Bytes()})
 	})

@@ -233,4 +233,3 @@ func (tx *txn) ListAffectedTenants(ctx context.Context, incidentID int64, tenant
 	}
 	return out, nil
 }
-
