@@ -44,14 +44,19 @@ const (
 )
 
 // Notice is the text that answers one obligation of an incident: to a
-// tenant (Tenant set) or to an authority or data subjects (Tenant empty;
-// the provider files it by hand). Times are UTC, kept to the microsecond.
+// tenant, or to an authority or data subjects (the provider, or the tenant
+// whose obligation it is, files it by hand). Tenant is the obligation's
+// tenant, empty for one per incident. Times are UTC, kept to the microsecond.
 // Version counts stored changes, from 1.
 type Notice struct {
 	ID            int64  `json:"id"`
 	IncidentID    int64  `json:"incident_id"`
 	ObligationKey string `json:"obligation_key"`
 	Tenant        string `json:"tenant"`
+	// Party is who the notice is addressed to (regulation.Recipient.Party):
+	// "tenant" for a notice delivered to the tenant's contacts and portal;
+	// "authority" or "data-subjects" for one filed by hand.
+	Party string `json:"party"`
 	Lang          string `json:"lang"`
 	Subject       string `json:"subject"`
 	Body          string `json:"body"`
