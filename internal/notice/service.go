@@ -158,7 +158,7 @@ func (s *Service) Draft(ctx context.Context, by Actor, incidentID int64, key,
 	now := s.now()
 	n := &store.Notice{IncidentID: incidentID, ObligationKey: key, Tenant: k.Tenant,
 		Party: ob.Obligation.Recipient.Party,
-		Lang: d.Lang, Subject: d.Subject, Body: d.Body, Missing: d.Missing,
+		Lang:  d.Lang, Subject: d.Subject, Body: d.Body, Missing: d.Missing,
 		State: store.NoticeDraft, Exercise: ob.Exercise, CreatedBy: by.ID, Created: now}
 	if n.Missing == nil {
 		n.Missing = []string{}

@@ -56,10 +56,10 @@ type Notice struct {
 	// Party is who the notice is addressed to (regulation.Recipient.Party):
 	// "tenant" for a notice delivered to the tenant's contacts and portal;
 	// "authority" or "data-subjects" for one filed by hand.
-	Party string `json:"party"`
-	Lang          string `json:"lang"`
-	Subject       string `json:"subject"`
-	Body          string `json:"body"`
+	Party   string `json:"party"`
+	Lang    string `json:"lang"`
+	Subject string `json:"subject"`
+	Body    string `json:"body"`
 	// Missing are the content elements the draft could not fill from the
 	// incident record (regulation.Draft.Missing), as drafted.
 	Missing  []string    `json:"missing"`
