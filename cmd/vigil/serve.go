@@ -304,7 +304,11 @@ func serveUntilDone(ctx context.Context, cfg serveConfig, log *slog.Logger,
 	if err != nil {
 		return err
 	}
-	notifier, stopNotify, err := startNotifications(ctx, st, cfg.notify, log)
+	obligations, notices, err := newNotices(cfg.dataDir, st, cfg.notify.notice, log)
+	if err != nil {
+		return err
+	}
+	notifier, stopNotify, err := startNotifications(ctx, st, cfg.notify, notices, log)
 	if err != nil {
 		return err
 	}
@@ -324,6 +328,8 @@ func serveUntilDone(ctx context.Context, cfg serveConfig, log *slog.Logger,
 		Readiness:           ready,
 		Rules:               ruleCatalog(rs),
 		WebhookAllowPrivate: cfg.notify.webhookAllowPrivate,
+		Obligations:         obligations,
+		Notices:             notices,
 	})
 	if err != nil {
 		return err
