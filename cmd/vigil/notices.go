@@ -10,7 +10,6 @@ import (
 	"github.com/vigilsec/vigil/internal/notice"
 	"github.com/vigilsec/vigil/internal/notify"
 	"github.com/vigilsec/vigil/internal/obligation"
-	"github.com/vigilsec/vigil/internal/regulation"
 	"github.com/vigilsec/vigil/internal/store"
 )
 
@@ -56,32 +55,24 @@ func (nf *noticeFlags) resolve(given map[string]bool, getenv func(string) string
 	}
 }
 
-// newNotices returns the obligations and the notice service of vigil
-// serve, over the built-in regulation catalog, keeping the proofs of
-// delivery beside the evidence under dataDir.
-func newNotices(dataDir string, st store.Store, cfg noticeConfig, log *slog.Logger) (
-	*obligation.Service, *notice.Service, error) {
-	cat, err := regulation.Builtin()
-	if err != nil {
-		return nil, nil, err
-	}
-	obl, err := obligation.New(obligation.Config{Store: st, Catalog: cat, Logger: log})
-	if err != nil {
-		return nil, nil, err
-	}
+// newNotices returns the notice service of vigil serve over the
+// obligations and their catalog, keeping the proofs of delivery beside the
+// evidence under dataDir.
+func newNotices(dataDir string, st store.Store, obl *obligation.Service, cfg noticeConfig,
+	log *slog.Logger) (*notice.Service, error) {
 	blobs, err := evidence.NewFileBlobs(filepath.Join(dataDir, "evidence"))
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	svc, err := notice.New(notice.Config{Store: st, Catalog: cat, Obligations: obl,
+	svc, err := notice.New(notice.Config{Store: st, Catalog: obl.Catalog(), Obligations: obl,
 		Blobs: blobs, Audit: audit.New(st, nil), Provider: cfg.provider, Contact: cfg.contact,
 		Logger: log.With("component", "notice")})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if cfg.webhookSecret == "" {
 		log.Warn("no VIGIL_NOTICE_WEBHOOK_SECRET: notices to tenant webhooks fail their " +
 			"attempts until one is set")
 	}
-	return obl, svc, nil
+	return svc, nil
 }
