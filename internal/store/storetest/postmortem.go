@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"sort"
 	"testing"
 	"time"
 
@@ -276,6 +278,38 @@ func testFacts(t *testing.T, s store.Store) {
 	if got, err := s.FactsOf(ctx, []int64{late.ID, 1 << 40}); err != nil || len(got) != 1 ||
 		got[0].IncidentID != late.ID {
 		t.Errorf("FactsOf = %+v, %v", got, err)
+	}
+	checkEachFact(t, s, []store.FactFilter{{}, {Exercises: true}, window,
+		{From: base.AddDate(0, 0, 7), Exercises: true}})
+}
+
+// checkEachFact checks that EachIncidentFact streams the rows IncidentFacts
+// returns for each filter, and that an error of its function stops it.
+func checkEachFact(t *testing.T, s store.Store, filters []store.FactFilter) {
+	t.Helper()
+	for _, f := range filters {
+		want, err := s.IncidentFacts(t.Context(), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []metrics.Fact
+		err = s.EachIncidentFact(t.Context(), f, func(fact *metrics.Fact) error {
+			c := *fact
+			c.Services = slices.Clone(fact.Services)
+			got = append(got, c)
+			return nil
+		})
+		sort.Slice(got, func(i, j int) bool { return got[i].IncidentID < got[j].IncidentID })
+		if err != nil || len(got) != len(want) || !cmp.Equal(want, got) {
+			t.Errorf("EachIncidentFact(%+v) = %+v, %v; want %+v", f, got, err, want)
+		}
+	}
+	stop := errors.New("stop")
+	calls := 0
+	err := s.EachIncidentFact(t.Context(), store.FactFilter{Exercises: true},
+		func(*metrics.Fact) error { calls++; return stop })
+	if !errors.Is(err, stop) || calls != 1 {
+		t.Errorf("EachIncidentFact stopped: %v after %d calls, want stop after 1", err, calls)
 	}
 }
 
