@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -225,8 +226,12 @@ func (s *Store) NotificationTimes(ctx context.Context, f store.FactFilter,
 	return out, rows.Err()
 }
 
-// RuleCounts counts alerts by rule and triage state. Exercise alerts are
-// few: they are counted apart, through their marks, and taken off.
+// RuleCounts counts alerts by rule and triage state. The window's alerts
+// are grouped by (rule, state, title) with plain counts, which the index
+// (created, rule_id, state) INCLUDE (rule_title) answers without the heap
+// and which aggregate faster than filtered counts and max(rule_title) per
+// rule; the few groups are summed here. Exercise alerts are few: they are
+// counted apart, through their marks, and taken off.
 func (s *Store) RuleCounts(ctx context.Context, f store.FactFilter) ([]metrics.RuleCount,
 	error) {
 	var w where
@@ -236,21 +241,79 @@ func (s *Store) RuleCounts(ctx context.Context, f store.FactFilter) ([]metrics.R
 	if !f.To.IsZero() {
 		w.add("a.created < $%d", timeArg(f.To))
 	}
-	const counts = `SELECT a.rule_id, max(a.rule_title), count(*),
-		count(*) FILTER (WHERE a.state = 'confirmed'),
-		count(*) FILTER (WHERE a.state = 'false_positive')`
-	all, err := s.ruleCounts(ctx, counts+` FROM alerts a`+w.String()+
-		` GROUP BY a.rule_id ORDER BY a.rule_id`, w.args...)
+	all, err := s.groupedRuleCounts(ctx, `SELECT a.rule_id, a.state, a.rule_title, count(*)
+		FROM alerts a`+w.String()+` GROUP BY a.rule_id, a.state, a.rule_title`, w.args...)
 	if err != nil || f.Exercises {
 		return all, err
 	}
 	w.conds = append(w.conds, "m.kind = 'alert'")
-	ex, err := s.ruleCounts(ctx, counts+` FROM exercise_marks m JOIN alerts a
-		ON a.id = m.object_id`+w.String()+` GROUP BY a.rule_id`, w.args...)
+	ex, err := s.ruleCounts(ctx, `SELECT a.rule_id, max(a.rule_title), count(*),
+		count(*) FILTER (WHERE a.state = 'confirmed'),
+		count(*) FILTER (WHERE a.state = 'false_positive')
+		FROM exercise_marks m JOIN alerts a ON a.id = m.object_id`+w.String()+
+		` GROUP BY a.rule_id`, w.args...)
 	if err != nil {
 		return nil, err
 	}
 	return store.SubtractRuleCounts(all, ex), nil
+}
+
+// groupedRuleCounts sums the (rule, state, title, count) rows of q by rule,
+// in rule order. A rule's title is the greatest of its titles as
+// PostgreSQL orders them (max(rule_title)): when a rule has several, the
+// server picks it.
+func (s *Store) groupedRuleCounts(ctx context.Context, q string, args ...any) (
+	[]metrics.RuleCount, error) {
+	rows, err := s.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("rule counts: %w", err)
+	}
+	defer rows.Close()
+	byRule := map[string]*metrics.RuleCount{}
+	titles := map[string][]string{}
+	for rows.Next() {
+		var (
+			rule, state, title string
+			n                  int
+		)
+		if err := rows.Scan(&rule, &state, &title, &n); err != nil {
+			return nil, fmt.Errorf("rule counts: %w", err)
+		}
+		c := byRule[rule]
+		if c == nil {
+			c = &metrics.RuleCount{RuleID: rule}
+			byRule[rule] = c
+		}
+		c.Alerts += n
+		switch state {
+		case "confirmed":
+			c.Confirmed += n
+		case "false_positive":
+			c.FalsePositive += n
+		}
+		if !slices.Contains(titles[rule], title) {
+			titles[rule] = append(titles[rule], title)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("rule counts: %w", err)
+	}
+	rows.Close()
+	out := make([]metrics.RuleCount, 0, len(byRule))
+	for _, rule := range slices.Sorted(maps.Keys(byRule)) {
+		c := byRule[rule]
+		c.Title = titles[rule][0]
+		if len(titles[rule]) > 1 {
+			err := s.pool.QueryRow(ctx, `SELECT max(t) FROM unnest($1::text[]) t`,
+				titles[rule]).Scan(&c.Title)
+			if err != nil {
+				return nil, fmt.Errorf("rule counts: %w", err)
+			}
+		}
+		c.Title = strings.TrimSpace(c.Title)
+		out = append(out, *c)
+	}
+	return out, nil
 }
 
 func (s *Store) ruleCounts(ctx context.Context, q string, args ...any) ([]metrics.RuleCount,

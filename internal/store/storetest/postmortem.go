@@ -398,10 +398,15 @@ func testRuleCounts(t *testing.T, s store.Store) {
 	if err := s.MarkExercise(ctx, store.MarkAlert, ex.ID, e.ID); err != nil {
 		t.Fatal(err)
 	}
+	// r2 was retitled: its newest alert, in the window, carries the new
+	// title, which is also the greatest.
+	insertAlert(t, s, &detect.Alert{RuleID: "r2", RuleTitle: "Rule r2 (tuned)",
+		Level: "high", EventIDs: []int64{ev}, Created: base.Add(time.Hour)})
 	f := store.FactFilter{From: base, To: base.AddDate(0, 0, 1)}
 	got, err := s.RuleCounts(ctx, f)
 	want := []metrics.RuleCount{{RuleID: "r1", Title: "Rule r1", Alerts: 3, Confirmed: 1,
-		FalsePositive: 1}, {RuleID: "r2", Title: "Rule r2", Alerts: 1, FalsePositive: 1}}
+		FalsePositive: 1}, {RuleID: "r2", Title: "Rule r2 (tuned)", Alerts: 2,
+		FalsePositive: 1}}
 	if diff := cmp.Diff(want, got); err != nil || diff != "" {
 		t.Errorf("RuleCounts (-want +got): %v\n%s", err, diff)
 	}
