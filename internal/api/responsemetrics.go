@@ -112,6 +112,8 @@ func (s *server) getResponseMetrics(w http.ResponseWriter, r *http.Request) {
 // responseMetrics reads the rows of the window and computes the report in
 // one pass over the facts, which stream into a metrics.Builder while the
 // rule counts, the deadlines and the open follow-ups are read beside them.
+// A CSV table reads only what it prints: the rules table only the rule
+// counts, the others everything but them (rules make no groups).
 func (s *server) responseMetrics(ctx context.Context, mq metricsQuery) (metrics.Report,
 	error) {
 	st := s.cfg.Store
@@ -127,15 +129,23 @@ func (s *server) responseMetrics(ctx context.Context, mq metricsQuery) (metrics.
 		otherErr  error
 		b         = metrics.NewBuilder(mq.opts)
 	)
+	csv := mq.format == "csv"
+	onlyRules := csv && mq.table == metrics.TableRules
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
+		if csv && !onlyRules {
+			return
+		}
 		if rules, rulesErr = st.RuleCounts(ctx, f); rulesErr != nil {
 			cancel()
 		}
 	}()
 	go func() {
 		defer wg.Done()
+		if onlyRules {
+			return
+		}
 		for _, src := range s.deadlineSources() {
 			dl, err := src.Deadlines(ctx, f.From, f.To, f.Exercises)
 			if err != nil {
@@ -150,10 +160,13 @@ func (s *server) responseMetrics(ctx context.Context, mq metricsQuery) (metrics.
 			cancel()
 		}
 	}()
-	err := st.EachIncidentFact(ctx, f, func(fact *metrics.Fact) error {
-		b.AddFact(fact)
-		return nil
-	})
+	var err error
+	if !onlyRules {
+		err = st.EachIncidentFact(ctx, f, func(fact *metrics.Fact) error {
+			b.AddFact(fact)
+			return nil
+		})
+	}
 	wg.Wait()
 	if err := errors.Join(rulesErr, otherErr, err); err != nil {
 		// The first error, not the cancellations it caused.

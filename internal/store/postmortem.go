@@ -137,19 +137,30 @@ type ServiceDecoder struct {
 // Decode appends the services of the JSON array s to dst[:0] and returns
 // it; an empty s gives none.
 func (d *ServiceDecoder) Decode(dst []string, s string) ([]string, error) {
+	return decodeServices(d, dst, s)
+}
+
+// DecodeBytes is Decode of a column read as bytes (sql.RawBytes), without
+// copying them.
+func (d *ServiceDecoder) DecodeBytes(dst []string, b []byte) ([]string, error) {
+	return decodeServices(d, dst, b)
+}
+
+func decodeServices[T string | []byte](d *ServiceDecoder, dst []string, s T) ([]string,
+	error) {
 	dst = dst[:0]
-	if out, ok := d.plain(dst, s); ok {
+	if out, ok := plainServices(d, dst, s); ok {
 		return out, nil
 	}
-	all, err := DecodeServices(s)
+	all, err := DecodeServices(string(s))
 	if err != nil {
 		return dst, err
 	}
 	return append(dst, all...), nil
 }
 
-// plain reads s if it is a plain array, false otherwise.
-func (d *ServiceDecoder) plain(dst []string, s string) ([]string, bool) {
+// plainServices reads s if it is a plain array, false otherwise.
+func plainServices[T string | []byte](d *ServiceDecoder, dst []string, s T) ([]string, bool) {
 	if d.seen == nil {
 		d.seen = map[string]string{}
 	}
@@ -186,9 +197,9 @@ func (d *ServiceDecoder) plain(dst []string, s string) ([]string, bool) {
 		if i == len(s) {
 			return dst, false
 		}
-		v, ok := d.seen[s[start:i]]
+		v, ok := d.seen[string(s[start:i])]
 		if !ok {
-			v = strings.Clone(s[start:i])
+			v = strings.Clone(string(s[start:i]))
 			d.seen[v] = v
 		}
 		dst = append(dst, v)

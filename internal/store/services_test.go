@@ -62,5 +62,10 @@ func FuzzServiceDecoder(f *testing.F) {
 		if err == nil && !slices.Equal(got, want) {
 			t.Fatalf("Decode(%q) = %q, DecodeServices %q", s, got, want)
 		}
+		got, err = d.DecodeBytes(got, []byte(s))
+		if (err != nil) != (werr != nil) || err == nil && !slices.Equal(got, want) {
+			t.Fatalf("DecodeBytes(%q) = %q, %v; DecodeServices %q, %v", s, got, err, want,
+				werr)
+		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -65,9 +66,17 @@ func refreshFirstEvent(ctx context.Context, tx *sql.Tx, incidentID int64) error 
 	return nil
 }
 
-// factColumns are the columns queryFacts reads.
-const factColumns = `SELECT incident_id, severity, category, services, first_event, detected,
-	acknowledged, confirmed, contained, eradicated, recovered, closed FROM incident_facts`
+// noTime stands for NULL in the time columns factColumns reads: scanning
+// into int64 is cheaper than into sql.NullInt64.
+const noTime = math.MinInt64
+
+// factColumns are the columns scanFacts reads, NULL times as noTime.
+const factColumns = `SELECT incident_id, severity, category, services,
+	ifnull(first_event, -9223372036854775808), ifnull(detected, -9223372036854775808),
+	ifnull(acknowledged, -9223372036854775808), ifnull(confirmed, -9223372036854775808),
+	ifnull(contained, -9223372036854775808), ifnull(eradicated, -9223372036854775808),
+	ifnull(recovered, -9223372036854775808), ifnull(closed, -9223372036854775808)
+	FROM incident_facts`
 
 // IncidentFacts returns the metrics' rows of the incidents detected in
 // [f.From, f.To), by ID (EachIncidentFact, collected).
@@ -169,32 +178,43 @@ func (s *Store) scanFacts(ctx context.Context, skipExercises bool, q string, arg
 	}
 	defer rows.Close()
 	var (
-		f        metrics.Fact
-		services string
-		ts       [8]sql.NullInt64
-		dec      store.ServiceDecoder
-		svc      = []string{}
+		f                  metrics.Fact
+		sev, cat, services sql.RawBytes
+		ts                 [8]int64
+		dec                store.ServiceDecoder
+		svc                = []string{}
+		words              = map[string]string{}
 	)
+	// word returns b as a string shared between rows.
+	word := func(b []byte) string {
+		w, ok := words[string(b)]
+		if !ok {
+			w = string(b)
+			words[w] = w
+		}
+		return w
+	}
 	m := &f.Milestones
 	dsts := [8]*time.Time{&f.FirstEvent, &m.Detected, &m.Acknowledged, &m.Confirmed,
 		&m.Contained, &m.Eradicated, &m.Recovered, &m.Closed}
 	for rows.Next() {
-		err := rows.Scan(&f.IncidentID, &f.Severity, &f.Category, &services, &ts[0], &ts[1],
-			&ts[2], &ts[3], &ts[4], &ts[5], &ts[6], &ts[7])
+		err := rows.Scan(&f.IncidentID, &sev, &cat, &services, &ts[0], &ts[1], &ts[2], &ts[3],
+			&ts[4], &ts[5], &ts[6], &ts[7])
 		if err != nil {
 			return err
 		}
 		if f.Exercise = marks[f.IncidentID]; f.Exercise != 0 && skipExercises {
 			continue
 		}
-		if svc, err = dec.Decode(svc, services); err != nil {
+		f.Severity, f.Category = word(sev), word(cat)
+		if svc, err = dec.DecodeBytes(svc, services); err != nil {
 			return err
 		}
 		f.Services = svc
 		for i, dst := range dsts {
 			*dst = time.Time{}
-			if ts[i].Valid {
-				*dst = time.UnixMicro(ts[i].Int64).UTC()
+			if ts[i] != noTime {
+				*dst = time.UnixMicro(ts[i]).UTC()
 			}
 		}
 		if err := fn(&f); err != nil {
