@@ -2,12 +2,14 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -70,7 +72,11 @@ func TestReadmeScreenshots(t *testing.T) {
 			t.Errorf("post-mortem %s: %q lacks %q", sel, got, want)
 		}
 	}
-	t.Logf("wrote %s", p.screenshot(out, "postmortem-page.png"))
+	// The top of the page: summary, response times, the timeline chart and
+	// its first entries (the whole page is four screens long).
+	p.do("size the window", chromedp.EmulateViewport(1360, 1700))
+	t.Logf("wrote %s", viewportShot(p, out, "postmortem-page.png"))
+	p.do("size the window back", chromedp.EmulateViewport(1360, 900))
 
 	p.do("open the dashboard", chromedp.Navigate(e.srv.URL+"/dashboard?group=severity&from="+
 		now.AddDate(0, -6, 0).Format(time.DateOnly)), chromedp.WaitVisible(chromedp.ID("charts")))
@@ -92,6 +98,22 @@ func TestReadmeScreenshots(t *testing.T) {
 		}
 	}
 	t.Logf("wrote %s", p.screenshot(out, "readiness-page.png"))
+}
+
+// viewportShot saves what the window shows as name in dir.
+func viewportShot(p *page, dir, name string) string {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, 30*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		p.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		p.t.Fatal(err)
+	}
+	return path
 }
 
 // seedHistory stores six months of incidents as the store would hold them
@@ -449,7 +471,8 @@ func workedIncident(t *testing.T, e *env) int64 {
 	c.call("GET", "/api/v1/incidents?severity=critical&limit=50", nil, 200, &list)
 	var id int64
 	for _, inc := range list.Items {
-		if strings.Contains(inc.Title, "LSASS") && inc.Exercise == 0 {
+		if strings.Contains(inc.Title, "LSASS") && inc.Exercise == 0 &&
+			inc.Phase == string(incident.PhaseDetected) && inc.ID > id {
 			id = inc.ID
 		}
 	}
