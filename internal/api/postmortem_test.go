@@ -10,6 +10,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/api"
 	"github.com/vigilsec/vigil/internal/auth"
+	"github.com/vigilsec/vigil/internal/metrics"
 	"github.com/vigilsec/vigil/internal/postmortem"
 	"github.com/vigilsec/vigil/internal/store"
 )
@@ -373,6 +374,23 @@ func TestResponseMetricsAPI(t *testing.T) {
 	if st != 200 || !strings.HasPrefix(h.Get("Content-Type"), "text/csv") ||
 		!strings.HasPrefix(string(body), "group_by,group,incidents,measure,count") {
 		t.Errorf("csv: %d %s\n%s", st, h.Get("Content-Type"), body)
+	}
+	// Each CSV table reads only what it prints, and prints what the whole
+	// report gives.
+	for _, g := range []string{"severity", "service", "period"} {
+		var full metrics.Report
+		f.getJSON(t, "/api/v1/response-metrics?exercises=true&group="+g, &full)
+		for _, tb := range metrics.Tables() {
+			var want bytes.Buffer
+			if err := metrics.WriteCSV(&want, &full, tb); err != nil {
+				t.Fatal(err)
+			}
+			st, _, body := f.do(t, "GET", "/api/v1/response-metrics?exercises=true&group="+g+
+				"&format=csv&table="+string(tb), nil)
+			if st != 200 || string(body) != want.String() {
+				t.Errorf("group %s, table %s: %d\n%s\nwant\n%s", g, tb, st, body, want.String())
+			}
+		}
 	}
 	for _, q := range []string{"group=planet", "from=yesterday", "from=2026-02-01&to=2026-01-01",
 		"table=x"} {

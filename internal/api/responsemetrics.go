@@ -2,9 +2,11 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/vigilsec/vigil/internal/metrics"
@@ -107,30 +109,81 @@ func (s *server) getResponseMetrics(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// responseMetrics reads the rows of the window and computes the report.
+// responseMetrics reads the rows of the window and computes the report in
+// one pass over the facts, which stream into a metrics.Builder while the
+// rule counts, the deadlines and the open follow-ups are read beside them.
+// A CSV table reads only what it prints: the rules table only the rule
+// counts, the others everything but them (rules make no groups).
 func (s *server) responseMetrics(ctx context.Context, mq metricsQuery) (metrics.Report,
 	error) {
 	st := s.cfg.Store
 	f := store.FactFilter{From: mq.opts.From, To: mq.opts.To, Exercises: mq.exercises}
-	var in metrics.Input
-	var err error
-	if in.Facts, err = st.IncidentFacts(ctx, f); err != nil {
-		return metrics.Report{}, err
-	}
-	for _, src := range s.deadlineSources() {
-		dl, err := src.Deadlines(ctx, f.From, f.To, f.Exercises)
-		if err != nil {
-			return metrics.Report{}, err
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg        sync.WaitGroup
+		rules     []metrics.RuleCount
+		deadlines []metrics.Deadline
+		followUps []metrics.FollowUpRow
+		rulesErr  error
+		otherErr  error
+		b         = metrics.NewBuilder(mq.opts)
+	)
+	csv := mq.format == "csv"
+	onlyRules := csv && mq.table == metrics.TableRules
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		if csv && !onlyRules {
+			return
 		}
-		in.Deadlines = append(in.Deadlines, dl...)
+		if rules, rulesErr = st.RuleCounts(ctx, f); rulesErr != nil {
+			cancel()
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		if onlyRules {
+			return
+		}
+		for _, src := range s.deadlineSources() {
+			dl, err := src.Deadlines(ctx, f.From, f.To, f.Exercises)
+			if err != nil {
+				otherErr = err
+				cancel()
+				return
+			}
+			deadlines = append(deadlines, dl...)
+		}
+		followUps, otherErr = s.openFollowUpRows(ctx, mq.opts.Now, mq.exercises)
+		if otherErr != nil {
+			cancel()
+		}
+	}()
+	var err error
+	if !onlyRules {
+		err = st.EachIncidentFact(ctx, f, func(fact *metrics.Fact) error {
+			b.AddFact(fact)
+			return nil
+		})
 	}
-	if in.Rules, err = st.RuleCounts(ctx, f); err != nil {
+	wg.Wait()
+	if err := errors.Join(rulesErr, otherErr, err); err != nil {
+		// The first error, not the cancellations it caused.
+		for _, e := range []error{rulesErr, otherErr, err} {
+			if e != nil && !errors.Is(e, context.Canceled) {
+				return metrics.Report{}, e
+			}
+		}
 		return metrics.Report{}, err
 	}
-	if in.FollowUps, err = s.openFollowUpRows(ctx, mq.opts.Now, mq.exercises); err != nil {
-		return metrics.Report{}, err
+	for i := range deadlines {
+		b.AddDeadline(&deadlines[i])
 	}
-	return metrics.Compute(in, mq.opts), nil
+	for i := range followUps {
+		b.AddFollowUp(&followUps[i])
+	}
+	return b.Report(rules), nil
 }
 
 // openFollowUpRows returns the open follow-ups with their incidents'

@@ -3,6 +3,7 @@ package metrics
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"strings"
 	"time"
@@ -26,10 +27,11 @@ const (
 	Close       Measure = "close"
 )
 
+// measures lists every measure in the order of a response.
+var measures = [...]Measure{Detect, Acknowledge, Confirm, Contain, Eradicate, Recover, Close}
+
 // Measures lists every measure in the order of a response.
-func Measures() []Measure {
-	return []Measure{Detect, Acknowledge, Confirm, Contain, Eradicate, Recover, Close}
-}
+func Measures() []Measure { return slices.Clone(measures[:]) }
 
 // Dims are what an incident is grouped by: its severity (the word the
 // opening alert set: critical, high, medium, low), its category and the
@@ -105,6 +107,80 @@ func Summarize(ds []time.Duration) Stats {
 		P50: round(Percentile(ds, 50).Seconds()), P90: round(Percentile(ds, 90).Seconds())}
 }
 
+// summarize returns the Stats of ds as Summarize does, without sorting: the
+// two ranks are selected (ds is reordered) and the mean is the exact sum
+// of whole seconds and nanoseconds, rounded once.
+func summarize(ds []time.Duration) Stats {
+	n := len(ds)
+	if n == 0 {
+		return Stats{}
+	}
+	var sec, nsec int64
+	for _, d := range ds {
+		sec += int64(d / time.Second)
+		nsec += int64(d % time.Second)
+	}
+	mean := (float64(sec) + float64(nsec)/1e9) / float64(n)
+	r90, r50 := rank(90, n)-1, rank(50, n)-1
+	nth(ds, r90)
+	nth(ds[:r90+1], r50)
+	return Stats{Count: n, Mean: round(mean), P50: round(ds[r50].Seconds()),
+		P90: round(ds[r90].Seconds())}
+}
+
+// rank returns the nearest rank ⌈p/100 × n⌉ of the p-th percentile of n
+// values, within [1, n].
+func rank(p float64, n int) int {
+	return min(max(int(math.Ceil(p/100*float64(n))), 1), n)
+}
+
+// nth reorders s so that s[k] holds the value a sort would put there, with
+// no greater value before it and no smaller one after (quickselect with a
+// median of three; a slice that partitions badly is sorted instead).
+func nth(s []time.Duration, k int) {
+	lo, hi := 0, len(s)-1
+	for budget := 2 * bits.Len(uint(len(s))); hi-lo > 16; budget-- {
+		if budget == 0 {
+			slices.Sort(s[lo : hi+1])
+			return
+		}
+		mid := lo + (hi-lo)/2
+		if s[mid] < s[lo] {
+			s[mid], s[lo] = s[lo], s[mid]
+		}
+		if s[hi] < s[lo] {
+			s[hi], s[lo] = s[lo], s[hi]
+		}
+		if s[hi] < s[mid] {
+			s[hi], s[mid] = s[mid], s[hi]
+		}
+		p := s[mid]
+		i, j := lo, hi
+		for i <= j {
+			for s[i] < p {
+				i++
+			}
+			for s[j] > p {
+				j--
+			}
+			if i <= j {
+				s[i], s[j] = s[j], s[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return // j < k < i: s[k] equals the pivot
+		}
+	}
+	slices.Sort(s[lo : hi+1])
+}
+
 // Percentile returns the p-th percentile (0 < p ≤ 100) of sorted by the
 // nearest-rank method: the value at rank ⌈p/100 × n⌉. It returns 0 for an
 // empty slice.
@@ -112,8 +188,7 @@ func Percentile(sorted []time.Duration, p float64) time.Duration {
 	if len(sorted) == 0 {
 		return 0
 	}
-	rank := int(math.Ceil(p / 100 * float64(len(sorted))))
-	return sorted[min(max(rank, 1), len(sorted))-1]
+	return sorted[rank(p, len(sorted))-1]
 }
 
 // round keeps milliseconds.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -150,7 +151,9 @@ type Group struct {
 	Times     map[Measure]Stats `json:"times"`
 	Deadlines map[string]Counts `json:"deadlines"`
 	FollowUps FollowUpAges      `json:"follow_ups"`
-	durations map[Measure][]time.Duration
+	// durations holds the known durations of each measure, in the order
+	// of measures.
+	durations [len(measures)][]time.Duration
 }
 
 // Counts are the outcomes of the deadlines of one kind.
@@ -170,66 +173,172 @@ type FollowUpAges struct {
 
 func newGroup(key string) *Group {
 	return &Group{Key: key, Times: map[Measure]Stats{}, Deadlines: map[string]Counts{},
-		FollowUps: FollowUpAges{ByAge: map[string]int{}, ByKind: map[string]int{}},
-		durations: map[Measure][]time.Duration{}}
+		FollowUps: FollowUpAges{ByAge: map[string]int{}, ByKind: map[string]int{}}}
 }
 
-// Compute builds the report of in with opts.
+// Compute builds the report of in with opts (a Builder fed with in).
 func Compute(in Input, opts Options) Report {
+	b := NewBuilder(opts)
+	for i := range in.Facts {
+		b.AddFact(&in.Facts[i])
+	}
+	for i := range in.Deadlines {
+		b.AddDeadline(&in.Deadlines[i])
+	}
+	for i := range in.FollowUps {
+		b.AddFollowUp(&in.FollowUps[i])
+	}
+	return b.Report(in.Rules)
+}
+
+// Builder computes a Report one row at a time, so that the rows of a large
+// window need not be held: each fact leaves only its durations, in the
+// groups it falls in. A Builder is not safe for concurrent use.
+type Builder struct {
+	opts    Options
+	overall *Group
+	groups  map[string]*Group
+	// keys is the scratch slice of groupKeys; periods caches the period
+	// key of each day (Unix days).
+	keys    []string
+	periods map[int64]string
+}
+
+// NewBuilder returns an empty Builder for opts.
+func NewBuilder(opts Options) *Builder {
 	if opts.Period == "" {
 		opts.Period = Week
 	}
+	return &Builder{opts: opts, overall: newGroup("all"), groups: map[string]*Group{},
+		periods: map[int64]string{}}
+}
+
+// group returns the group of key, made on first use.
+func (b *Builder) group(key string) *Group {
+	g := b.groups[key]
+	if g == nil {
+		g = newGroup(key)
+		b.groups[key] = g
+	}
+	return g
+}
+
+// groupKeys returns the keys of a row with dims d at time t, as keys does,
+// in a slice that the next call reuses.
+func (b *Builder) groupKeys(d *Dims, t time.Time) []string {
+	out := b.keys[:0]
+	switch b.opts.GroupBy {
+	case GroupNone:
+		return nil
+	case GroupPeriod:
+		if !t.IsZero() {
+			day := t.Unix()
+			if r := day % 86400; r < 0 {
+				day -= 86400 + r
+			} else {
+				day -= r
+			}
+			k, ok := b.periods[day]
+			if !ok {
+				k = PeriodKey(b.opts.Period, t)
+				b.periods[day] = k
+			}
+			out = append(out, k)
+		}
+	case GroupSeverity:
+		out = append(out, d.Severity)
+	case GroupCategory:
+		out = append(out, d.Category)
+	case GroupService:
+		out = append(out, d.Services...)
+		if len(out) > 1 {
+			slices.Sort(out)
+			out = slices.Compact(out)
+		}
+	default:
+		return keys(b.opts.GroupBy, b.opts.Period, *d, t)
+	}
+	n := 0
+	for _, k := range out {
+		if strings.TrimSpace(k) != "" {
+			out[n] = k
+			n++
+		}
+	}
+	out = out[:n]
+	if len(out) == 0 {
+		out = append(out, none)
+	}
+	b.keys = out
+	return out
+}
+
+// AddFact counts incident f in the overall group and in its groups. f is
+// not kept: the caller may reuse it.
+func (b *Builder) AddFact(f *Fact) {
+	var ds [len(measures)]time.Duration
+	var known [len(measures)]bool
+	for i, m := range measures {
+		ds[i], known[i] = f.Duration(m)
+	}
+	b.overall.addFact(&ds, &known)
+	for _, k := range b.groupKeys(&f.Dims, f.Detected) {
+		b.group(k).addFact(&ds, &known)
+	}
+}
+
+// addFact adds an incident's durations to g.
+func (g *Group) addFact(ds *[len(measures)]time.Duration, known *[len(measures)]bool) {
+	g.Incidents++
+	for i, d := range ds {
+		if known[i] {
+			g.durations[i] = append(g.durations[i], d)
+		}
+	}
+}
+
+// AddDeadline counts deadline d by its outcome at the report's time.
+func (b *Builder) AddDeadline(d *Deadline) {
+	out := d.Outcome(b.opts.Now)
+	b.overall.Deadlines[d.Kind] = count(b.overall.Deadlines[d.Kind], out)
+	for _, k := range b.groupKeys(&d.Dims, d.Due) {
+		g := b.group(k)
+		g.Deadlines[d.Kind] = count(g.Deadlines[d.Kind], out)
+	}
+}
+
+// AddFollowUp counts open follow-up f by its age at the report's time.
+func (b *Builder) AddFollowUp(f *FollowUpRow) {
+	age := bucket(b.opts.Now.Sub(f.Created))
+	b.overall.addFollowUp(f, age)
+	for _, k := range b.groupKeys(&f.Dims, f.Created) {
+		b.group(k).addFollowUp(f, age)
+	}
+}
+
+func (g *Group) addFollowUp(f *FollowUpRow, age string) {
+	g.FollowUps.Open++
+	if f.Overdue {
+		g.FollowUps.Overdue++
+	}
+	g.FollowUps.ByAge[age]++
+	g.FollowUps.ByKind[f.Kind]++
+}
+
+// Report returns the report of the rows added, with the false-positive
+// rates of rules. The Builder is spent: add nothing after.
+func (b *Builder) Report(rules []RuleCount) Report {
+	opts := b.opts
 	rep := Report{From: opts.From, To: opts.To, GroupBy: opts.GroupBy, Now: opts.Now}
 	if opts.GroupBy == GroupPeriod {
 		rep.Period = opts.Period
 	}
-	overall := newGroup("all")
-	groups := map[string]*Group{}
-	each := func(d Dims, t time.Time, fn func(g *Group)) {
-		fn(overall)
-		for _, k := range keys(opts.GroupBy, opts.Period, d, t) {
-			g := groups[k]
-			if g == nil {
-				g = newGroup(k)
-				groups[k] = g
-			}
-			fn(g)
-		}
+	rep.Overall = b.overall.finish()
+	rep.Groups = make([]Group, 0, len(b.groups))
+	for _, k := range slices.Sorted(maps.Keys(b.groups)) {
+		rep.Groups = append(rep.Groups, b.groups[k].finish())
 	}
-	for i := range in.Facts {
-		f := &in.Facts[i]
-		each(f.Dims, f.Detected, func(g *Group) {
-			g.Incidents++
-			for _, m := range Measures() {
-				if d, ok := f.Duration(m); ok {
-					g.durations[m] = append(g.durations[m], d)
-				}
-			}
-		})
-	}
-	for i := range in.Deadlines {
-		d := &in.Deadlines[i]
-		out := d.Outcome(opts.Now)
-		each(d.Dims, d.Due, func(g *Group) {
-			g.Deadlines[d.Kind] = count(g.Deadlines[d.Kind], out)
-		})
-	}
-	for _, f := range in.FollowUps {
-		each(f.Dims, f.Created, func(g *Group) {
-			g.FollowUps.Open++
-			if f.Overdue {
-				g.FollowUps.Overdue++
-			}
-			g.FollowUps.ByAge[bucket(opts.Now.Sub(f.Created))]++
-			g.FollowUps.ByKind[f.Kind]++
-		})
-	}
-	rep.Overall = overall.finish()
-	rep.Groups = []Group{}
-	for _, k := range slices.Sorted(maps.Keys(groups)) {
-		rep.Groups = append(rep.Groups, groups[k].finish())
-	}
-	rep.Rules = rates(in.Rules)
+	rep.Rules = rates(rules)
 	return rep
 }
 
@@ -248,10 +357,10 @@ func count(c Counts, o Outcome) Counts {
 
 // finish turns the collected durations into Stats.
 func (g *Group) finish() Group {
-	for _, m := range Measures() {
-		g.Times[m] = Summarize(g.durations[m])
+	for i, m := range measures {
+		g.Times[m] = summarize(g.durations[i])
+		g.durations[i] = nil
 	}
-	g.durations = nil
 	return *g
 }
 

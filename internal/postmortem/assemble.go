@@ -221,9 +221,30 @@ func clip(s string, n int) string {
 	return string(rs[:n-1]) + "…"
 }
 
+// byDetection reports an audit entry of the detection pipeline acting for
+// the token whose events it read: raising an alert, or opening an incident
+// from alerts.
+func byDetection(e audit.Entry) bool {
+	if !strings.HasPrefix(e.Actor, "token:") {
+		return false
+	}
+	switch e.Action {
+	case audit.AlertRaised:
+		return true
+	case audit.IncidentOpened:
+		var d struct {
+			AlertIDs []int64 `json:"alert_ids"`
+		}
+		return json.Unmarshal(e.Details, &d) == nil && len(d.AlertIDs) > 0
+	}
+	return false
+}
+
 // Responders returns the people who acted on the incident: the actors of
 // its actions, phase changes, comments, approvals, evidence and audit
-// entries, without "system", sorted.
+// entries, without "system" and without the token whose posted events
+// detection read (alert.raised, and incident.opened naming alert IDs, by a
+// token: an ingest client, not a responder), sorted.
 func Responders(src Sources) []string {
 	seen := map[string]bool{}
 	add := func(who string) {
@@ -248,7 +269,9 @@ func Responders(src Sources) []string {
 		add(ev.AcquiredBy)
 	}
 	for _, e := range src.Audit {
-		add(e.Actor)
+		if !byDetection(e) {
+			add(e.Actor)
+		}
 	}
 	out := []string{}
 	for who := range seen {

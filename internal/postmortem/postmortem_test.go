@@ -310,3 +310,33 @@ func TestFindingsAndFollowUps(t *testing.T) {
 		t.Errorf("catalog: %+v %v, want the first rule", c, ok)
 	}
 }
+
+// TestRespondersLeaveOutTheIngestToken checks that the token whose events
+// made detection open the incident is no responder, while a person who
+// opened one from alerts, and a token that acted otherwise, are.
+func TestRespondersLeaveOutTheIngestToken(t *testing.T) {
+	opened := func(actor, details string) audit.Entry {
+		return audit.Entry{Actor: actor, Action: audit.IncidentOpened,
+			Details: json.RawMessage(details)}
+	}
+	for _, tt := range []struct {
+		name  string
+		audit []audit.Entry
+		want  []string
+	}{
+		{"ingest token", []audit.Entry{opened("token:ingest", `{"alert_ids":[3]}`),
+			{Actor: "token:ingest", Action: audit.AlertRaised}}, []string{}},
+		{"person confirming alerts", []audit.Entry{opened("user:rita", `{"alert_ids":[3]}`)},
+			[]string{"user:rita"}},
+		{"token opening without alerts", []audit.Entry{opened("token:ops", `{"case":4}`)},
+			[]string{"token:ops"}},
+		{"ingest token acting later", []audit.Entry{opened("token:ingest", `{"alert_ids":[3]}`),
+			{Actor: "token:ingest", Action: audit.IncidentClassified}},
+			[]string{"token:ingest"}},
+	} {
+		got := Responders(Sources{Audit: tt.audit})
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.name, diff)
+		}
+	}
+}

@@ -23,8 +23,8 @@ type RemindResult struct {
 // overdue at now: to each owner, one message listing their items; to each
 // person of team (the incident response team), one message listing all of
 // them. Keys carry the ISO week, so a person gets at most one of each per
-// week however often Remind runs. A failed reminder is joined to the error
-// and the others still go.
+// week however often Remind runs. Blank names in team are skipped. A failed
+// reminder is joined to the error and the others still go.
 func Remind(ctx context.Context, n readiness.Notifier, items []FollowUp, team []string,
 	now time.Time) (RemindResult, error) {
 	var res RemindResult
@@ -60,6 +60,9 @@ func Remind(ctx context.Context, n readiness.Notifier, items []FollowUp, team []
 	if len(all) > 0 {
 		body := "These post-mortem follow-ups are overdue:\n\n" + strings.Join(all, "\n") + "\n"
 		for _, who := range slices.Compact(slices.Sorted(slices.Values(team))) {
+			if strings.TrimSpace(who) == "" {
+				continue
+			}
 			err := n.Remind(ctx, "remind:follow-ups-team:"+who+":"+slot, who, "",
 				fmt.Sprintf("Overdue post-mortem follow-ups: %d", len(all)), body)
 			if err != nil {

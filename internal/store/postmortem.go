@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/vigilsec/vigil/internal/incident"
@@ -29,6 +30,12 @@ type PostMortems interface {
 	// IncidentFacts returns the incidents detected in [f.From, f.To) (zero
 	// bounds: open), exercises' ones only with f.Exercises, by ID.
 	IncidentFacts(ctx context.Context, f FactFilter) ([]metrics.Fact, error)
+	// EachIncidentFact calls fn with each incident that IncidentFacts
+	// returns, in no set order, without holding them all: the metrics'
+	// one pass over the window. The Fact (and its Services) is reused
+	// between calls: fn must not keep it. An error of fn stops the scan and
+	// is returned.
+	EachIncidentFact(ctx context.Context, f FactFilter, fn func(*metrics.Fact) error) error
 	// FactsOf returns the facts of the incidents ids (those that exist).
 	FactsOf(ctx context.Context, ids []int64) ([]metrics.Fact, error)
 	// NotificationTimes returns the notifications about incidents created
@@ -116,6 +123,103 @@ func DecodeServices(s string) ([]string, error) {
 		return nil, fmt.Errorf("decode services: %w", err)
 	}
 	return out, nil
+}
+
+// ServiceDecoder reads the stored services of many rows (the metrics' scan
+// of the fact table) with few allocations: a plain array of printable
+// ASCII strings without escapes, which is what the stores hold, is read
+// directly and its strings are shared between rows; anything else goes
+// through encoding/json, with the same result as DecodeServices.
+type ServiceDecoder struct {
+	seen map[string]string
+}
+
+// Decode appends the services of the JSON array s to dst[:0] and returns
+// it; an empty s gives none.
+func (d *ServiceDecoder) Decode(dst []string, s string) ([]string, error) {
+	return decodeServices(d, dst, s)
+}
+
+// DecodeBytes is Decode of a column read as bytes (sql.RawBytes), without
+// copying them.
+func (d *ServiceDecoder) DecodeBytes(dst []string, b []byte) ([]string, error) {
+	return decodeServices(d, dst, b)
+}
+
+func decodeServices[T string | []byte](d *ServiceDecoder, dst []string, s T) ([]string,
+	error) {
+	dst = dst[:0]
+	if out, ok := plainServices(d, dst, s); ok {
+		return out, nil
+	}
+	all, err := DecodeServices(string(s))
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, all...), nil
+}
+
+// plainServices reads s if it is a plain array, false otherwise.
+func plainServices[T string | []byte](d *ServiceDecoder, dst []string, s T) ([]string, bool) {
+	if d.seen == nil {
+		d.seen = map[string]string{}
+	}
+	i := 0
+	space := func() {
+		for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+			i++
+		}
+	}
+	space()
+	if i == len(s) {
+		return dst, i == 0 // "" is no service; blanks alone are not JSON
+	}
+	if s[i] != '[' {
+		return dst, false
+	}
+	i++
+	space()
+	if i < len(s) && s[i] == ']' {
+		i++
+		space()
+		return dst, i == len(s)
+	}
+	for {
+		if i == len(s) || s[i] != '"' {
+			return dst, false
+		}
+		start := i + 1
+		for i = start; i < len(s) && s[i] != '"'; i++ {
+			if c := s[i]; c < 0x20 || c > 0x7e || c == '\\' {
+				return dst, false
+			}
+		}
+		if i == len(s) {
+			return dst, false
+		}
+		v, ok := d.seen[string(s[start:i])]
+		if !ok {
+			v = strings.Clone(string(s[start:i]))
+			d.seen[v] = v
+		}
+		dst = append(dst, v)
+		i++
+		space()
+		if i == len(s) {
+			return dst, false
+		}
+		switch s[i] {
+		case ',':
+			i++
+			space()
+		case ']':
+			i++
+			space()
+			return dst, i == len(s)
+		default:
+			return dst, false
+		}
+	}
 }
 
 // SubtractRuleCounts takes the counts of ex (exercise alerts) off all,

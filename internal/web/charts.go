@@ -54,7 +54,7 @@ func barChart(title string, ss []series, rows []barRow, w int,
 	for i, r := range rows {
 		y := top + rowH*float64(i)
 		fmt.Fprintf(&b, `<text x="%.0f" y="%.1f" text-anchor="end" fill="#344054">%s</text>`,
-			left-8, y+rowH/2, html.EscapeString(clipLabel(r.Label, 28)))
+			left-8, y+rowH/2, html.EscapeString(clipLabel(r.Label, 25)))
 		for j, v := range r.Values {
 			if j >= len(ss) {
 				break

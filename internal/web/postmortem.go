@@ -5,6 +5,7 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -279,4 +280,28 @@ func (s *server) linkRule(w http.ResponseWriter, r *http.Request, se *session) {
 	s.followUpChange(w, r, se, func(ctx context.Context, path string) error {
 		return se.post(ctx, path+"/rule", map[string]string{"rule_id": form(r, "rule_id")})
 	})
+}
+
+// sourceHref returns where the source of a timeline entry of incident id
+// can be read: the alert in the API, the part of the incident page (phase
+// timeline, actions, comments, approvals, evidence), the outbox; "" for an
+// audit entry (the audit page is for admins and auditors) and a manual one.
+func sourceHref(id string, s postmortem.Source) string {
+	inc := "/incidents/" + url.PathEscape(id)
+	switch s.Type {
+	case "alert":
+		if _, err := strconv.ParseInt(s.ID, 10, 64); err == nil {
+			return "/api/v1/alerts/" + s.ID
+		}
+	case "evidence":
+		return inc + "#evidence"
+	case "notification":
+		return "/notifications"
+	case "incident":
+		list, _, _ := strings.Cut(s.Part, "[")
+		anchor := map[string]string{"phase_changes": "#timeline", "actions": "#actions",
+			"comments": "#comments", "approvals": "#approvals"}[list]
+		return inc + anchor
+	}
+	return ""
 }

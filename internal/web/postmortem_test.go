@@ -64,7 +64,9 @@ func TestPostMortemPage(t *testing.T) {
 		!strings.Contains(body, "Phase recovery → post-incident") ||
 		!strings.Contains(body, "waiting for commander and executive") ||
 		!strings.Contains(body, `id="signoff-commander"`) ||
-		strings.Contains(body, `id="signoff-executive"`) {
+		strings.Contains(body, `id="signoff-executive"`) ||
+		!strings.Contains(body, fmt.Sprintf(`<a href="/incidents/%d#timeline"><code>incident/%d`+
+			`#phase_changes[0]</code></a>`, id, id)) {
 		t.Fatalf("post-mortem page: status %d\n%.3000s", res.StatusCode, body)
 	}
 	tok := r.csrf(page)
@@ -127,5 +129,28 @@ func TestPostMortemPage(t *testing.T) {
 	ta := e.signIn(t, auth.RoleTenantAdmin)
 	if res, _ := ta.get("/dashboard"); res.StatusCode != http.StatusForbidden {
 		t.Errorf("tenant admin on the dashboard: %d, want 403", res.StatusCode)
+	}
+}
+
+// TestSourceHref checks where each kind of timeline source links to.
+func TestSourceHref(t *testing.T) {
+	for _, tt := range []struct {
+		src  postmortem.Source
+		want string
+	}{
+		{postmortem.Source{Type: "alert", ID: "7", Part: "event_time"}, "/api/v1/alerts/7"},
+		{postmortem.Source{Type: "alert", ID: "7/../x"}, ""},
+		{postmortem.Source{Type: "incident", ID: "3", Part: "actions[2]"}, "/incidents/3#actions"},
+		{postmortem.Source{Type: "incident", ID: "3", Part: "phase_changes[0]"},
+			"/incidents/3#timeline"},
+		{postmortem.Source{Type: "incident", ID: "3", Part: "other[0]"}, "/incidents/3"},
+		{postmortem.Source{Type: "evidence", ID: "2"}, "/incidents/3#evidence"},
+		{postmortem.Source{Type: "notification", ID: "12"}, "/notifications"},
+		{postmortem.Source{Type: "audit", AuditSeq: 42}, ""},
+		{postmortem.Source{Type: "manual"}, ""},
+	} {
+		if got := sourceHref("3", tt.src); got != tt.want {
+			t.Errorf("sourceHref(%v) = %q, want %q", tt.src, got, tt.want)
+		}
 	}
 }

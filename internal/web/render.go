@@ -42,8 +42,9 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02")
 	},
-	"millis": func(ms int64) string { return (time.Duration(ms) * time.Millisecond).String() },
-	"took":   postmortem.Duration,
+	"millis":     func(ms int64) string { return (time.Duration(ms) * time.Millisecond).String() },
+	"took":       postmortem.Duration,
+	"sourceHref": sourceHref,
 	"p50": func(m map[metrics.Measure]metrics.Stats, measure string) string {
 		st := m[metrics.Measure(measure)]
 		if st.Count == 0 {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -65,15 +66,44 @@ func refreshFirstEvent(ctx context.Context, tx *sql.Tx, incidentID int64) error 
 	return nil
 }
 
-// factColumns are the columns queryFacts reads.
-const factColumns = `SELECT incident_id, severity, category, services, first_event, detected,
-	acknowledged, confirmed, contained, eradicated, recovered, closed FROM incident_facts`
+// noTime stands for NULL in the time columns factColumns reads: scanning
+// into int64 is cheaper than into sql.NullInt64.
+const noTime = math.MinInt64
+
+// factColumns are the columns scanFacts reads, NULL times as noTime.
+const factColumns = `SELECT incident_id, severity, category, services,
+	ifnull(first_event, -9223372036854775808), ifnull(detected, -9223372036854775808),
+	ifnull(acknowledged, -9223372036854775808), ifnull(confirmed, -9223372036854775808),
+	ifnull(contained, -9223372036854775808), ifnull(eradicated, -9223372036854775808),
+	ifnull(recovered, -9223372036854775808), ifnull(closed, -9223372036854775808)
+	FROM incident_facts`
 
 // IncidentFacts returns the metrics' rows of the incidents detected in
-// [f.From, f.To). The exercises' incidents are few: they are read apart
-// from their marks, and left out or marked in Go.
+// [f.From, f.To), by ID (EachIncidentFact, collected).
 func (s *Store) IncidentFacts(ctx context.Context, f store.FactFilter) ([]metrics.Fact,
 	error) {
+	out := []metrics.Fact{}
+	err := s.EachIncidentFact(ctx, f, func(fact *metrics.Fact) error {
+		c := *fact
+		c.Services = slices.Clone(fact.Services)
+		out = append(out, c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b metrics.Fact) int {
+		return cmp.Compare(a.IncidentID, b.IncidentID)
+	})
+	return out, nil
+}
+
+// EachIncidentFact calls fn with the metrics' row of each incident
+// detected in [f.From, f.To), in the order of the detected index, reusing
+// one Fact. The exercises' incidents are few: they are read apart from
+// their marks, and left out or marked in Go.
+func (s *Store) EachIncidentFact(ctx context.Context, f store.FactFilter,
+	fn func(*metrics.Fact) error) error {
 	var w where
 	if !f.From.IsZero() {
 		w.add("detected >= ?", f.From.UnixMicro())
@@ -81,11 +111,10 @@ func (s *Store) IncidentFacts(ctx context.Context, f store.FactFilter) ([]metric
 	if !f.To.IsZero() {
 		w.add("detected < ?", f.To.UnixMicro())
 	}
-	out, err := s.queryFacts(ctx, !f.Exercises, factColumns+w.String(), w.args...)
-	if err != nil {
-		return nil, fmt.Errorf("incident facts: %w", err)
+	if err := s.scanFacts(ctx, !f.Exercises, factColumns+w.String(), w.args, fn); err != nil {
+		return fmt.Errorf("incident facts: %w", err)
 	}
-	return out, nil
+	return nil
 }
 
 // FactsOf returns the metrics' rows of the incidents ids.
@@ -97,12 +126,16 @@ func (s *Store) FactsOf(ctx context.Context, ids []int64) ([]metrics.Fact, error
 		for i, id := range chunk {
 			args[i] = id
 		}
-		got, err := s.queryFacts(ctx, false, factColumns+` WHERE incident_id IN (`+
-			placeholders(len(chunk))+`)`, args...)
+		err := s.scanFacts(ctx, false, factColumns+` WHERE incident_id IN (`+
+			placeholders(len(chunk))+`)`, args, func(f *metrics.Fact) error {
+			c := *f
+			c.Services = slices.Clone(f.Services)
+			out = append(out, c)
+			return nil
+		})
 		if err != nil {
 			return nil, fmt.Errorf("incident facts: %w", err)
 		}
-		out = append(out, got...)
 	}
 	slices.SortFunc(out, func(a, b metrics.Fact) int {
 		return cmp.Compare(a.IncidentID,
@@ -130,47 +163,65 @@ func (s *Store) exerciseIncidents(ctx context.Context) (map[int64]int64, error) 
 	return out, rows.Err()
 }
 
-// queryFacts reads fact rows, marks the exercises' incidents and, with
-// skipExercises, leaves them out.
-func (s *Store) queryFacts(ctx context.Context, skipExercises bool, q string,
-	args ...any) ([]metrics.Fact, error) {
+// scanFacts reads fact rows into one reused Fact, marks the exercises'
+// incidents and, with skipExercises, leaves them out; it calls fn with
+// each. A row's services are empty, never nil.
+func (s *Store) scanFacts(ctx context.Context, skipExercises bool, q string, args []any,
+	fn func(*metrics.Fact) error) error {
 	marks, err := s.exerciseIncidents(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	out := []metrics.Fact{}
+	var (
+		f                  metrics.Fact
+		sev, cat, services sql.RawBytes
+		ts                 [8]int64
+		dec                store.ServiceDecoder
+		svc                = []string{}
+		words              = map[string]string{}
+	)
+	// word returns b as a string shared between rows.
+	word := func(b []byte) string {
+		w, ok := words[string(b)]
+		if !ok {
+			w = string(b)
+			words[w] = w
+		}
+		return w
+	}
+	m := &f.Milestones
+	dsts := [8]*time.Time{&f.FirstEvent, &m.Detected, &m.Acknowledged, &m.Confirmed,
+		&m.Contained, &m.Eradicated, &m.Recovered, &m.Closed}
 	for rows.Next() {
-		var (
-			f        metrics.Fact
-			services string
-			ts       [8]sql.NullInt64
-		)
-		err := rows.Scan(&f.IncidentID, &f.Severity, &f.Category, &services, &ts[0], &ts[1],
-			&ts[2], &ts[3], &ts[4], &ts[5], &ts[6], &ts[7])
+		err := rows.Scan(&f.IncidentID, &sev, &cat, &services, &ts[0], &ts[1], &ts[2], &ts[3],
+			&ts[4], &ts[5], &ts[6], &ts[7])
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if f.Exercise = marks[f.IncidentID]; f.Exercise != 0 && skipExercises {
 			continue
 		}
-		if f.Services, err = store.DecodeServices(services); err != nil {
-			return nil, err
+		f.Severity, f.Category = word(sev), word(cat)
+		if svc, err = dec.DecodeBytes(svc, services); err != nil {
+			return err
 		}
-		m := &f.Milestones
-		for i, dst := range []*time.Time{&f.FirstEvent, &m.Detected, &m.Acknowledged,
-			&m.Confirmed, &m.Contained, &m.Eradicated, &m.Recovered, &m.Closed} {
-			if ts[i].Valid {
-				*dst = time.UnixMicro(ts[i].Int64).UTC()
+		f.Services = svc
+		for i, dst := range dsts {
+			*dst = time.Time{}
+			if ts[i] != noTime {
+				*dst = time.UnixMicro(ts[i]).UTC()
 			}
 		}
-		out = append(out, f)
+		if err := fn(&f); err != nil {
+			return err
+		}
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 // NotificationTimes returns notifications about incidents with their

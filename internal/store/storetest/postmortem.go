@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"sort"
 	"testing"
 	"time"
 
@@ -277,6 +279,38 @@ func testFacts(t *testing.T, s store.Store) {
 		got[0].IncidentID != late.ID {
 		t.Errorf("FactsOf = %+v, %v", got, err)
 	}
+	checkEachFact(t, s, []store.FactFilter{{}, {Exercises: true}, window,
+		{From: base.AddDate(0, 0, 7), Exercises: true}})
+}
+
+// checkEachFact checks that EachIncidentFact streams the rows IncidentFacts
+// returns for each filter, and that an error of its function stops it.
+func checkEachFact(t *testing.T, s store.Store, filters []store.FactFilter) {
+	t.Helper()
+	for _, f := range filters {
+		want, err := s.IncidentFacts(t.Context(), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []metrics.Fact
+		err = s.EachIncidentFact(t.Context(), f, func(fact *metrics.Fact) error {
+			c := *fact
+			c.Services = slices.Clone(fact.Services)
+			got = append(got, c)
+			return nil
+		})
+		sort.Slice(got, func(i, j int) bool { return got[i].IncidentID < got[j].IncidentID })
+		if err != nil || len(got) != len(want) || !cmp.Equal(want, got) {
+			t.Errorf("EachIncidentFact(%+v) = %+v, %v; want %+v", f, got, err, want)
+		}
+	}
+	stop := errors.New("stop")
+	calls := 0
+	err := s.EachIncidentFact(t.Context(), store.FactFilter{Exercises: true},
+		func(*metrics.Fact) error { calls++; return stop })
+	if !errors.Is(err, stop) || calls != 1 {
+		t.Errorf("EachIncidentFact stopped: %v after %d calls, want stop after 1", err, calls)
+	}
 }
 
 func checkFact(t *testing.T, s store.Store, id int64, want metrics.Fact, when string) {
@@ -364,10 +398,15 @@ func testRuleCounts(t *testing.T, s store.Store) {
 	if err := s.MarkExercise(ctx, store.MarkAlert, ex.ID, e.ID); err != nil {
 		t.Fatal(err)
 	}
+	// r2 was retitled: its newest alert, in the window, carries the new
+	// title, which is also the greatest.
+	insertAlert(t, s, &detect.Alert{RuleID: "r2", RuleTitle: "Rule r2 (tuned)",
+		Level: "high", EventIDs: []int64{ev}, Created: base.Add(time.Hour)})
 	f := store.FactFilter{From: base, To: base.AddDate(0, 0, 1)}
 	got, err := s.RuleCounts(ctx, f)
 	want := []metrics.RuleCount{{RuleID: "r1", Title: "Rule r1", Alerts: 3, Confirmed: 1,
-		FalsePositive: 1}, {RuleID: "r2", Title: "Rule r2", Alerts: 1, FalsePositive: 1}}
+		FalsePositive: 1}, {RuleID: "r2", Title: "Rule r2 (tuned)", Alerts: 2,
+		FalsePositive: 1}}
 	if diff := cmp.Diff(want, got); err != nil || diff != "" {
 		t.Errorf("RuleCounts (-want +got): %v\n%s", err, diff)
 	}
