@@ -18,6 +18,7 @@ import (
 	"github.com/vigilsec/vigil/internal/evidence"
 	"github.com/vigilsec/vigil/internal/metrics"
 	"github.com/vigilsec/vigil/internal/obligation"
+	"github.com/vigilsec/vigil/internal/notice"
 	"github.com/vigilsec/vigil/internal/postmortem"
 	"github.com/vigilsec/vigil/internal/readiness"
 	"github.com/vigilsec/vigil/internal/scope"
@@ -115,6 +116,11 @@ type Config struct {
 	// Nil: one over Store with the built-in regulation catalog, no provider
 	// profile and Scope.Now as its clock.
 	Obligations *obligation.Service
+	// Notices drafts, approves, sends and acknowledges the notices of
+	// obligations to tenants and authorities, and serves the tenant portal
+	// (docs/notifications.md "Notices to tenants"). Nil: those routes
+	// answer 503.
+	Notices *notice.Service
 
 	// InsecureCookies drops the Secure attribute (and the __Host- prefix)
 	// of the session cookie, for plain HTTP on loopback. Default false:
@@ -410,6 +416,19 @@ func (s *server) routes() []route {
 			http.HandlerFunc(s.postReinstate)},
 		{"POST", "/api/v1/incidents/{id}/obligations/{key}/clear-overdue", true,
 			http.HandlerFunc(s.postClearOverdue)},
+		// Notices to tenants and authorities, and the tenant portal (notices.go).
+		{"POST", "/api/v1/incidents/{id}/obligations/{key}/draft", true,
+			http.HandlerFunc(s.postDraft)},
+		{"GET", "/api/v1/incidents/{id}/notices", true, http.HandlerFunc(s.listNotices)},
+		{"GET", "/api/v1/incidents/{id}/notices/{nid}", true, http.HandlerFunc(s.getNotice)},
+		{"PUT", "/api/v1/incidents/{id}/notices/{nid}", true, http.HandlerFunc(s.putNotice)},
+		{"POST", "/api/v1/incidents/{id}/notices/{nid}/approve", true,
+			http.HandlerFunc(s.postApprove)},
+		{"POST", "/api/v1/incidents/{id}/notices/{nid}/send", true, http.HandlerFunc(s.postSend)},
+		{"GET", "/api/v1/portal/notices", true, http.HandlerFunc(s.listPortalNotices)},
+		{"GET", "/api/v1/portal/notices/{id}", true, http.HandlerFunc(s.getPortalNotice)},
+		{"POST", "/api/v1/portal/notices/{id}/acknowledge", true,
+			http.HandlerFunc(s.postPortalAcknowledge)},
 		{"GET", "/api/v1/openapi.json", false, http.HandlerFunc(serveOpenAPI)},
 		{"GET", "/healthz", false, http.HandlerFunc(healthz)},
 		{"GET", "/readyz", false, http.HandlerFunc(s.readyz)},

@@ -39,6 +39,9 @@ var (
 	// trainingReaders read people's training records and background checks.
 	trainingReaders = []string{auth.RoleAdmin, auth.RoleResponder, auth.RoleExecutive,
 		auth.RoleAuditor}
+	// noticeWriters draft and edit notices to tenants and authorities.
+	noticeWriters = []string{auth.RoleAdmin, auth.RoleResponder, auth.RoleLegal,
+		auth.RoleCommunications}
 )
 
 // permissions maps every route ("METHOD /pattern", as registered in
@@ -230,6 +233,23 @@ var permissions = map[string]access{
 		auth.RoleServiceEngineer),
 	"POST /api/v1/follow-ups/{id}/rule": allow(responders...),
 	"GET /api/v1/response-metrics":      allow(staff...),
+
+	// Notices to tenants and authorities (docs/notifications.md "Notices
+	// to tenants"): staff read them; responders, legal and communications
+	// draft and edit; only legal approves; communications (or an admin)
+	// sends. The portal: a tenant-admin reads and acknowledges its own
+	// tenant's sent notices (another tenant's is 404); staff read every
+	// tenant's, and do not acknowledge for a tenant.
+	"POST /api/v1/incidents/{id}/obligations/{key}/draft": allow(noticeWriters...),
+	"GET /api/v1/incidents/{id}/notices":                  allow(staff...),
+	"GET /api/v1/incidents/{id}/notices/{nid}":            allow(staff...),
+	"PUT /api/v1/incidents/{id}/notices/{nid}":            allow(noticeWriters...),
+	"POST /api/v1/incidents/{id}/notices/{nid}/approve":   allow(auth.RoleLegal),
+	"POST /api/v1/incidents/{id}/notices/{nid}/send": allow(auth.RoleAdmin,
+		auth.RoleCommunications),
+	"GET /api/v1/portal/notices":                   allow(tenantReaders...),
+	"GET /api/v1/portal/notices/{id}":              allow(tenantReaders...),
+	"POST /api/v1/portal/notices/{id}/acknowledge": allow(auth.RoleTenantAdmin),
 
 	"GET /api/v1/openapi.json": public,
 	"GET /healthz":             public,

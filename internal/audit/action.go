@@ -11,7 +11,7 @@ type Action string
 // N notification and webhook, R response team, K task, W watch rule,
 // L training and the readiness policy, F finding, D exercise, Y inventory,
 // O tenant and contact, M post-mortem and its follow-ups, G obligation and
-// incident fact) and three digits.
+// incident fact, J notice to a tenant or an authority) and three digits.
 type Code string
 
 // The actions and their codes. Only add to this block; never rename or
@@ -336,6 +336,30 @@ const (
 	// or acknowledged (obligation.Service.Transition).
 	ObligationStateChanged     Action = "obligation.state_changed"
 	ObligationStateChangedCode Code   = "G008"
+
+	// NoticeDrafted: a notice was drafted for an obligation from the
+	// catalog's template and the incident record (internal/notice).
+	NoticeDrafted     Action = "notice.drafted"
+	NoticeDraftedCode Code   = "J001"
+	// NoticeEdited: a notice's subject or body changed; an approved one
+	// went back to draft.
+	NoticeEdited     Action = "notice.edited"
+	NoticeEditedCode Code   = "J002"
+	// NoticeApproved: legal approved a notice for sending.
+	NoticeApproved     Action = "notice.approved"
+	NoticeApprovedCode Code   = "J003"
+	// NoticeSent: a notice was sent: queued to each designated contact,
+	// copied to the tenant portal, or filed by hand with a reference.
+	NoticeSent     Action = "notice.sent"
+	NoticeSentCode Code   = "J004"
+	// NoticeAcknowledged: a tenant's administrator acknowledged a notice.
+	NoticeAcknowledged     Action = "notice.acknowledged"
+	NoticeAcknowledgedCode Code   = "J005"
+	// NoticeDelivered: a notice's delivery was accepted by its receiver;
+	// the proof (time, channel, message ID, content hash) is kept as
+	// evidence.
+	NoticeDelivered     Action = "notice.delivered"
+	NoticeDeliveredCode Code   = "J006"
 )
 
 // codes maps each known action to its code.
@@ -434,6 +458,13 @@ var codes = map[Action]Code{
 	ObligationOverdueCleared: ObligationOverdueClearedCode,
 	ObligationAlerted:        ObligationAlertedCode,
 	ObligationStateChanged:   ObligationStateChangedCode,
+
+	NoticeDrafted:      NoticeDraftedCode,
+	NoticeEdited:       NoticeEditedCode,
+	NoticeApproved:     NoticeApprovedCode,
+	NoticeSent:         NoticeSentCode,
+	NoticeAcknowledged: NoticeAcknowledgedCode,
+	NoticeDelivered:    NoticeDeliveredCode,
 }
 
 // Code returns the action's stable code ("A001"), or "" for an action that

@@ -28,9 +28,7 @@ type IncidentInfo struct {
 	Opened time.Time
 	// Exercise is the ID of the exercise whose events opened the
 	// incident; 0 for a real one. Nothing is sent about an exercise's
-	// incident.
-	// TODO: the regulatory notices to tenants (#4) must skip exercise
-	// incidents too; they do not exist yet, so no tenant is notified now.
+	// incident; internal/notice refuses to send a tenant notice about one.
 	Exercise int64
 }
 

@@ -16,6 +16,10 @@
 // incidents, and periodic updates to executives on a cadence set by severity
 // (UpdateCadence). docs/notifications.md describes the whole.
 //
-// Regulatory notices to tenants and authorities (obligations with deadlines,
-// issue #4) will join this package; they are not here yet.
+// Regulatory notices to tenants (internal/notice) go through the same
+// outbox with TriggerNotice: to a contact's e-mail, or signed to a
+// contact's own webhook URL (a recipient "contact:<id>", resolved by a
+// ContactHookSource). A Worker's Observer hears each recorded attempt in
+// its transaction, with the message ID the receiver saw (DeliveryIDer),
+// which internal/notice keeps as proof of delivery.
 package notify

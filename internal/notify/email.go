@@ -86,6 +86,9 @@ func MessageID(n *Notification, domain string) string {
 	return fmt.Sprintf("<vigil.%d.%s@%s>", n.ID, hex.EncodeToString(sum[:8]), domain)
 }
 
+// DeliveryID returns the Message-ID that Send gives n.
+func (e *Email) DeliveryID(n *Notification) string { return MessageID(n, e.domain) }
+
 // Send delivers n to n.Recipient; it returns nil once the server accepted
 // the message (250 after DATA).
 func (e *Email) Send(ctx context.Context, n *Notification) error {

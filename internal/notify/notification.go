@@ -61,6 +61,10 @@ const (
 	// TriggerReminder: a reminder of the preparation program (training
 	// due, findings overdue; internal/readiness).
 	TriggerReminder Trigger = "reminder"
+	// TriggerNotice: a regulatory notice to a tenant's designated contact
+	// (internal/notice). It is not in Triggers: the webhooks of staff do
+	// not receive tenant notices.
+	TriggerNotice Trigger = "tenant_notice"
 )
 
 // Triggers lists every trigger.

@@ -52,6 +52,32 @@ type Transactor interface {
 	Atomically(ctx context.Context, fn func(tx Tx) error) error
 }
 
+// Observer hears the outcome of every attempt that a Worker records, in
+// the transaction that records it, so that what it writes is kept together
+// with the outcome. When it fails, the outcome is recorded without it (the
+// message went out and must not be sent again) and the failure is logged
+// at Error.
+type Observer interface {
+	Attempted(ctx context.Context, tx Tx, n *Notification, a Attempt) error
+}
+
+// Attempt is the recorded outcome of one delivery attempt.
+type Attempt struct {
+	Delivery Delivery
+	State    State // sent, failed (to be retried) or dead
+	Attempts int   // of the current round, this one included
+	// MessageID is what the receiver saw as the message's ID (the SMTP
+	// Message-ID, the webhook's X-Vigil-Delivery) when the channel's
+	// sender is a DeliveryIDer; empty otherwise.
+	MessageID string
+}
+
+// DeliveryIDer is a Sender that tells the ID its receiver sees for a
+// notification. Email and WebhookSender are DeliveryIDers.
+type DeliveryIDer interface {
+	DeliveryID(n *Notification) string
+}
+
 // Retry is the retry policy: the n-th failed attempt (from 1) waits
 // Base·2^(n−1), at most Max, spread by ±Jitter (a fraction), before the
 // next; after MaxAttempts failures the notification is dead.
@@ -119,8 +145,11 @@ type WorkerConfig struct {
 	// Audit records notification.dead, in the transaction of the last
 	// attempt's outcome; nil: not recorded.
 	Audit Auditor
-	// Tx runs that transaction. Required with Audit.
+	// Tx runs that transaction. Required with Audit and Observer.
 	Tx Transactor
+	// Observer, when set, hears every recorded attempt in its transaction
+	// (the proof of delivery of tenant notices). Default: none.
+	Observer Observer
 	// Updates, when set, is asked every UpdateCheck to enqueue the periodic
 	// executive updates that are due.
 	Updates *Dispatcher
@@ -161,8 +190,8 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 	if cfg.Outbox == nil {
 		return nil, errors.New("notify: WorkerConfig.Outbox is required")
 	}
-	if cfg.Audit != nil && cfg.Tx == nil {
-		return nil, errors.New("notify: WorkerConfig.Audit needs WorkerConfig.Tx")
+	if (cfg.Audit != nil || cfg.Observer != nil) && cfg.Tx == nil {
+		return nil, errors.New("notify: WorkerConfig.Audit and Observer need WorkerConfig.Tx")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -297,14 +326,44 @@ func (w *Worker) send(ctx context.Context, n *Notification) error {
 }
 
 // recordAttempt stores the outcome of an attempt; a notification that died
-// is recorded as notification.dead in the same transaction. The delivery
-// itself (an e-mail, a webhook call) happened before and cannot be undone:
-// an attempt whose outcome fails to be stored is made again once the claim
-// expires.
+// is recorded as notification.dead in the same transaction, and the
+// Observer hears it there too. The delivery itself (an e-mail, a webhook
+// call) happened before and cannot be undone: an attempt whose outcome
+// fails to be stored is made again once the claim expires.
 func (w *Worker) recordAttempt(ctx context.Context, n *Notification, d Delivery, state State,
 	attempts int, next time.Time) error {
-	if state != StateDead || w.cfg.Audit == nil {
+	if w.cfg.Observer != nil {
+		a := Attempt{Delivery: d, State: state, Attempts: attempts}
+		if id, ok := w.cfg.Senders[n.Channel].(DeliveryIDer); ok && state == StateSent {
+			a.MessageID = id.DeliveryID(n)
+		}
+		err := w.record(ctx, n, d, state, attempts, next, func(tx Tx) error {
+			return w.cfg.Observer.Attempted(ctx, tx, n, a)
+		})
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		w.log.Error("observer of a notification attempt failed; recording the outcome "+
+			"without it", "notification_id", n.ID, "err", err)
+	}
+	return w.record(ctx, n, d, state, attempts, next, nil)
+}
+
+// record stores the outcome of an attempt, with observe (when not nil) and
+// the notification.dead entry in the same transaction.
+func (w *Worker) record(ctx context.Context, n *Notification, d Delivery, state State,
+	attempts int, next time.Time, observe func(tx Tx) error) error {
+	dead := state == StateDead && w.cfg.Audit != nil
+	if !dead && observe == nil {
 		return w.cfg.Outbox.RecordAttempt(ctx, n.ID, d, state, attempts, next)
+	}
+	if !dead {
+		return w.cfg.Tx.Atomically(ctx, func(tx Tx) error {
+			if err := tx.RecordAttempt(ctx, n.ID, d, state, attempts, next); err != nil {
+				return err
+			}
+			return observe(tx)
+		})
 	}
 	details, err := json.Marshal(map[string]any{"key": n.Key, "channel": n.Channel,
 		"recipient": n.Recipient, "trigger": n.Trigger, "incident_id": n.IncidentID,
@@ -315,6 +374,11 @@ func (w *Worker) recordAttempt(ctx context.Context, n *Notification, d Delivery,
 	return w.cfg.Tx.Atomically(ctx, func(tx Tx) error {
 		if err := tx.RecordAttempt(ctx, n.ID, d, state, attempts, next); err != nil {
 			return err
+		}
+		if observe != nil {
+			if err := observe(tx); err != nil {
+				return err
+			}
 		}
 		return w.cfg.Audit.RecordIn(ctx, tx, audit.Entry{Actor: audit.SystemActor,
 			Action: audit.NotificationDead, ObjectType: "notification",

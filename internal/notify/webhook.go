@@ -100,14 +100,38 @@ type WebhookPayload struct {
 	Created    time.Time `json:"created"`
 }
 
+// ContactPrefix starts the recipient of a webhook notification that goes to
+// a tenant contact's own URL ("contact:42") rather than to a webhook
+// endpoint of the webhooks list.
+const ContactPrefix = "contact:"
+
+// ContactHookSource resolves a tenant contact's webhook (its URL, and the
+// secret that signs the posts to it) by the contact's ID.
+type ContactHookSource interface {
+	ContactWebhook(ctx context.Context, contactID int64) (*Webhook, error)
+}
+
 // WebhookSender posts notifications to webhook endpoints, signed with each
 // endpoint's secret. A 2xx answer is a delivery; anything else (a redirect
 // included) is retried. It is safe for concurrent use.
 type WebhookSender struct {
-	hooks  WebhookSource
-	client *http.Client
-	now    func() time.Time
+	hooks    WebhookSource
+	contacts ContactHookSource
+	client   *http.Client
+	now      func() time.Time
 }
+
+// WithContacts returns a copy of s that also posts to tenant contacts'
+// webhooks (recipients "contact:<id>"), found in src.
+func (s *WebhookSender) WithContacts(src ContactHookSource) *WebhookSender {
+	c := *s
+	c.contacts = src
+	return &c
+}
+
+// DeliveryID returns what the receiver sees in the X-Vigil-Delivery header:
+// n's key.
+func (s *WebhookSender) DeliveryID(n *Notification) string { return n.Key }
 
 // NewWebhookSender returns a sender that finds endpoints in hooks. A nil
 // client means WebhookClient(false): no redirects, a 30 s timeout, and no
@@ -124,8 +148,23 @@ func NewWebhookSender(hooks WebhookSource, client *http.Client,
 	return &WebhookSender{hooks: hooks, client: client, now: now}
 }
 
-// Send posts n to the webhook whose ID is n.Recipient.
+// Send posts n to the webhook whose ID is n.Recipient, or to the contact's
+// webhook of a recipient "contact:<id>".
 func (s *WebhookSender) Send(ctx context.Context, n *Notification) error {
+	if rest, ok := strings.CutPrefix(n.Recipient, ContactPrefix); ok {
+		cid, err := strconv.ParseInt(rest, 10, 64)
+		if err != nil || s.contacts == nil {
+			return fmt.Errorf("webhook: recipient %q: no such contact webhook", n.Recipient)
+		}
+		h, err := s.contacts.ContactWebhook(ctx, cid)
+		if err != nil {
+			return fmt.Errorf("webhook of contact %d: %w", cid, err)
+		}
+		if err := s.post(ctx, h, n); err != nil {
+			return fmt.Errorf("webhook of contact %d: %w", cid, err)
+		}
+		return nil
+	}
 	id, err := strconv.ParseInt(n.Recipient, 10, 64)
 	if err != nil {
 		return fmt.Errorf("webhook: recipient %q is not a webhook ID", n.Recipient)
@@ -134,15 +173,23 @@ func (s *WebhookSender) Send(ctx context.Context, n *Notification) error {
 	if err != nil {
 		return fmt.Errorf("webhook %d: %w", id, err)
 	}
+	if err := s.post(ctx, h, n); err != nil {
+		return fmt.Errorf("webhook %d: %w", id, err)
+	}
+	return nil
+}
+
+// post signs n and posts it to h.
+func (s *WebhookSender) post(ctx context.Context, h *Webhook, n *Notification) error {
 	body, err := json.Marshal(WebhookPayload{ID: n.ID, Key: n.Key, Trigger: n.Trigger,
 		IncidentID: n.IncidentID, Subject: n.Subject, Body: n.Body, Reason: n.Reason,
 		Created: n.Created})
 	if err != nil {
-		return fmt.Errorf("webhook %d: %w", id, err)
+		return err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.URL, bytes.NewReader(body))
 	if err != nil {
-		return fmt.Errorf("webhook %d: %w", id, err)
+		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Vigil-Webhook/1")
@@ -156,12 +203,12 @@ func (s *WebhookSender) Send(ctx context.Context, n *Notification) error {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return fmt.Errorf("webhook %d: post: %w", id, err)
+		return fmt.Errorf("post: %w", err)
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("webhook %d: answered %s", id, resp.Status)
+		return fmt.Errorf("answered %s", resp.Status)
 	}
 	return nil
 }

@@ -55,6 +55,7 @@ type Store interface {
 	Readiness    // training, findings, exercises and exercise marks (readiness.go)
 	AnomalyState // the anomaly models' saved state (anomaly.go)
 	PostMortems  // post-mortems, follow-ups and the metrics' rows (postmortem.go)
+	Notices      // notices to tenants, their deliveries and acknowledgements (notices.go)
 	Transactor   // several writes and their audit entries in one transaction (tx.go)
 
 	Obligations // incident facts and obligation records (obligations.go)

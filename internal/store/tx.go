@@ -139,6 +139,23 @@ type Tx interface {
 
 	// Incident facts and obligation records (obligations.go).
 	ObligationTx
+
+	// Notices to tenants and authorities (notices.go). CreateNotice stores
+	// n, setting ID, Version (1), Created and Updated (the store's clock
+	// when zero); an unknown incident gives ErrNotFound, a second notice
+	// for the same obligation ErrDuplicate. UpdateNotice saves n at
+	// n.Version (a stale one gives a *ConflictError), then sets Version and
+	// Updated. AddNoticeDelivery stores d, setting ID; UpdateNoticeDelivery
+	// saves it (ErrNotFound when unknown). AcknowledgeNotice records that
+	// by acknowledged notice id at at; a second gives ErrDuplicate.
+	// EnqueueNotification is Notifications', in the transaction, so that a
+	// notice is marked sent together with its outbox entries.
+	CreateNotice(ctx context.Context, n *Notice) error
+	UpdateNotice(ctx context.Context, n *Notice) error
+	AddNoticeDelivery(ctx context.Context, d *NoticeDelivery) error
+	UpdateNoticeDelivery(ctx context.Context, d *NoticeDelivery) error
+	AcknowledgeNotice(ctx context.Context, id int64, by string, at time.Time) error
+	EnqueueNotification(ctx context.Context, n *notify.Notification) (bool, error)
 }
 
 // View adapts a Store to a domain package that cannot import this one and

@@ -271,3 +271,30 @@ func (g *guard) CreateFollowUp(ctx context.Context, f *postmortem.FollowUp) erro
 func (g *guard) UpdateFollowUp(ctx context.Context, f *postmortem.FollowUp) error {
 	return g.check(g.tx.UpdateFollowUp(ctx, f))
 }
+
+func (g *guard) CreateNotice(ctx context.Context, n *Notice) error {
+	return g.check(g.tx.CreateNotice(ctx, n))
+}
+
+func (g *guard) UpdateNotice(ctx context.Context, n *Notice) error {
+	return g.check(g.tx.UpdateNotice(ctx, n))
+}
+
+func (g *guard) AddNoticeDelivery(ctx context.Context, d *NoticeDelivery) error {
+	return g.check(g.tx.AddNoticeDelivery(ctx, d))
+}
+
+func (g *guard) UpdateNoticeDelivery(ctx context.Context, d *NoticeDelivery) error {
+	return g.check(g.tx.UpdateNoticeDelivery(ctx, d))
+}
+
+func (g *guard) AcknowledgeNotice(ctx context.Context, id int64, by string,
+	at time.Time) error {
+	return g.check(g.tx.AcknowledgeNotice(ctx, id, by, at))
+}
+
+func (g *guard) EnqueueNotification(ctx context.Context, n *notify.Notification) (bool,
+	error) {
+	created, err := g.tx.EnqueueNotification(ctx, n)
+	return created, g.check(err)
+}

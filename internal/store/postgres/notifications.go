@@ -17,11 +17,27 @@ import (
 
 // EnqueueNotification stores n as pending, or finds the one with its key.
 func (s *Store) EnqueueNotification(ctx context.Context, n *notify.Notification) (bool, error) {
+	return enqueueNotification(ctx, s.pool, s.now, n)
+}
+
+// EnqueueNotification is Store.EnqueueNotification in the transaction.
+func (tx *txn) EnqueueNotification(ctx context.Context, n *notify.Notification) (bool, error) {
+	return enqueueNotification(ctx, tx.Tx, tx.now, n)
+}
+
+// oneRowQuerier runs a query of one row: the pool or a transaction.
+type oneRowQuerier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// enqueueNotification stores n through db.
+func enqueueNotification(ctx context.Context, db oneRowQuerier, now func() time.Time,
+	n *notify.Notification) (bool, error) {
 	if err := n.Check(); err != nil {
 		return false, fmt.Errorf("enqueue notification: %w", err)
 	}
 	if n.Created.IsZero() {
-		n.Created = s.now()
+		n.Created = now()
 	}
 	c := *n
 	c.Created = c.Created.UTC().Truncate(time.Microsecond)
@@ -31,7 +47,7 @@ func (s *Store) EnqueueNotification(ctx context.Context, n *notify.Notification)
 	if c.IncidentID != 0 {
 		incident = c.IncidentID
 	}
-	err := s.pool.QueryRow(ctx, `INSERT INTO notifications (idem_key, channel, recipient,
+	err := db.QueryRow(ctx, `INSERT INTO notifications (idem_key, channel, recipient,
 		subject, body, incident_id, trigger_name, reason, created, state, attempts,
 		next_attempt, last_error, updated)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $9, '', $9)
@@ -39,7 +55,7 @@ func (s *Store) EnqueueNotification(ctx context.Context, n *notify.Notification)
 		c.Key, string(c.Channel), c.Recipient, c.Subject, c.Body, incident, string(c.Trigger),
 		c.Reason, c.Created, string(c.State)).Scan(&c.ID)
 	if errors.Is(err, pgx.ErrNoRows) {
-		err = s.pool.QueryRow(ctx, `SELECT id FROM notifications WHERE idem_key = $1`, c.Key).
+		err = db.QueryRow(ctx, `SELECT id FROM notifications WHERE idem_key = $1`, c.Key).
 			Scan(&n.ID)
 		if err != nil {
 			return false, fmt.Errorf("enqueue notification %s: %w", c.Key, err)

@@ -15,11 +15,27 @@ import (
 
 // EnqueueNotification stores n as pending, or finds the one with its key.
 func (s *Store) EnqueueNotification(ctx context.Context, n *notify.Notification) (bool, error) {
+	return enqueueNotification(ctx, s.w, s.now, n)
+}
+
+// EnqueueNotification is Store.EnqueueNotification in the transaction.
+func (tx *txn) EnqueueNotification(ctx context.Context, n *notify.Notification) (bool, error) {
+	return enqueueNotification(ctx, tx.Tx, tx.now, n)
+}
+
+// rowQuerier runs a query of one row: the writer database or a transaction.
+type rowQuerier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// enqueueNotification stores n through db.
+func enqueueNotification(ctx context.Context, db rowQuerier, now func() time.Time,
+	n *notify.Notification) (bool, error) {
 	if err := n.Check(); err != nil {
 		return false, fmt.Errorf("enqueue notification: %w", err)
 	}
 	if n.Created.IsZero() {
-		n.Created = s.now()
+		n.Created = now()
 	}
 	c := *n
 	c.Created = c.Created.UTC().Truncate(time.Microsecond)
@@ -29,7 +45,7 @@ func (s *Store) EnqueueNotification(ctx context.Context, n *notify.Notification)
 	if c.IncidentID != 0 {
 		incident = c.IncidentID
 	}
-	err := s.w.QueryRowContext(ctx, `INSERT INTO notifications (idem_key, channel, recipient,
+	err := db.QueryRowContext(ctx, `INSERT INTO notifications (idem_key, channel, recipient,
 		subject, body, incident_id, trigger_name, reason, created, state, attempts,
 		next_attempt, last_error, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, '', ?)
 		ON CONFLICT (idem_key) DO NOTHING RETURNING id`,
@@ -37,7 +53,7 @@ func (s *Store) EnqueueNotification(ctx context.Context, n *notify.Notification)
 		c.Reason, timeText(c.Created), string(c.State), timeText(c.Created),
 		timeText(c.Created)).Scan(&c.ID)
 	if err == sql.ErrNoRows {
-		err = s.w.QueryRowContext(ctx, `SELECT id FROM notifications WHERE idem_key = ?`,
+		err = db.QueryRowContext(ctx, `SELECT id FROM notifications WHERE idem_key = ?`,
 			c.Key).Scan(&n.ID)
 		if err != nil {
 			return false, fmt.Errorf("enqueue notification %s: %w", c.Key, err)
