@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/vigilsec/vigil/internal/regulation"
@@ -56,6 +57,30 @@ func (o obligationItem) Open() bool {
 		return false
 	}
 	return !o.Withdrawn
+}
+
+// Flagged reports whether the deadline watcher has marked the obligation
+// overdue and no one has cleared the flag since: only then can it be
+// cleared.
+func (o obligationItem) Flagged() bool {
+	flagged := false
+	for _, ev := range o.History {
+		switch ev.Action {
+		case "overdue":
+			flagged = true
+		case "overdue-cleared":
+			flagged = false
+		}
+	}
+	return flagged
+}
+
+// Clearable reports whether the overdue flag may be cleared now: it is
+// set, and the obligation is not still past its deadline unsent (a
+// corrected fact moved the deadline, or the notice went out late).
+func (o obligationItem) Clearable() bool {
+	late := o.Open() && o.SecondsLeft != nil && *o.SecondsLeft < 0
+	return o.Flagged() && !late
 }
 
 // Whom names the recipient: the tenant, or the party and authority.
@@ -306,8 +331,10 @@ func (s *server) editNotice(w http.ResponseWriter, r *http.Request, se *session)
 		if err != nil {
 			return err
 		}
+		// A browser sends a textarea with CRLF line ends; notices keep LF.
+		body := strings.ReplaceAll(r.PostForm.Get("body"), "\r\n", "\n")
 		_, err = se.api.send(ctx, http.MethodPut, p, map[string]string{
-			"subject": form(r, "subject"), "body": r.PostForm.Get("body")},
+			"subject": form(r, "subject"), "body": body},
 			map[string]string{"If-Match": `"v` + form(r, "version") + `"`})
 		return err
 	})
