@@ -39,13 +39,16 @@ const serveUsage = "vigil serve [--listen ADDR] [--data DIR] [--rules PATH]... "
 	"[--smtp-require-tls] [--notify-max-attempts N] [--notify-backoff D] " +
 	"[--notify-backoff-max D] [--webhook-allow-private] [--contact-stale-days N] " +
 	"[--mapping FILE] [--logsources FILE] [--placeholders FILE] " +
-	"[--anomaly=false] [--anomaly-config FILE]\n\n" +
+	"[--anomaly=false] [--anomaly-config FILE] " +
+	"[--regulations-catalog DIR [--regulations-extend]] [--provider-profile FILE] " +
+	"[--deadline-interval D] [--deadline-reminders 50,75,90] [--deadline-escalate-at 90]\n\n" +
 	"Environment: VIGIL_ADMIN_TOKEN (16 characters or more) is the admin API token to\n" +
 	"create on first start instead of printing a new one; VIGIL_LISTEN, VIGIL_DATA,\n" +
 	"VIGIL_RULES, VIGIL_STORE, VIGIL_PG_DSN, VIGIL_LOG_LEVEL, VIGIL_METRICS_PUBLIC,\n" +
 	"VIGIL_CONTACT_STALE_DAYS, VIGIL_ANOMALY and VIGIL_ANOMALY_CONFIG stand in for the\n" +
 	"flags of the same names, as do VIGIL_SMTP_HOST and the other VIGIL_SMTP_* and\n" +
-	"VIGIL_NOTIFY_* variables; VIGIL_SMTP_PASSWORD is the SMTP password (never a flag)."
+	"VIGIL_NOTIFY_* variables and VIGIL_REGULATIONS_*, VIGIL_PROVIDER_PROFILE and\n" +
+	"VIGIL_DEADLINE_*; VIGIL_SMTP_PASSWORD is the SMTP password (never a flag)."
 
 // Defaults of vigil serve, and how long a shutdown waits for requests.
 const (
@@ -86,6 +89,10 @@ type serveConfig struct {
 	// staleDays is the age in days after which a tenant contact's details
 	// are stale; 0 means scope.DefaultStaleAfter (180 days).
 	staleDays int
+
+	// obligations: the regulation catalog, the provider profile and the
+	// deadline watcher (obligations.go).
+	obligations obligationConfig
 }
 
 // runServe runs the API server until ctx is cancelled (SIGINT or SIGTERM).
@@ -147,6 +154,7 @@ func resolveServeConfig(args []string, getenv func(string) string,
 		"are stale, 0 for 180 (env VIGIL_CONTACT_STALE_DAYS)")
 	rf := addRuleFlags(fs, true)
 	nf := addNotifyFlags(fs)
+	of := addObligationFlags(fs)
 	rest, err := parseFlags(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		return serveConfig{}, err
@@ -224,6 +232,9 @@ func resolveServeConfig(args []string, getenv func(string) string,
 			origin("contact-stale-days", "VIGIL_CONTACT_STALE_DAYS"), cfg.staleDays)
 	}
 	if cfg.notify, err = nf.resolve(given, getenv); err != nil {
+		return cfg, err
+	}
+	if cfg.obligations, err = of.resolve(given, getenv); err != nil {
 		return cfg, err
 	}
 	return cfg, checkServeConfig(cfg)
@@ -314,6 +325,11 @@ func serveUntilDone(ctx context.Context, cfg serveConfig, log *slog.Logger,
 		return err
 	}
 	defer startReminders(ctx, ready, st, log)()
+	obligations, stopObligations, err := startObligations(ctx, st, cfg.obligations, log)
+	if err != nil {
+		return err
+	}
+	defer stopObligations()
 	handler, err := api.New(api.Config{
 		Store: st, Pipeline: pipeline, Logger: log, Evidence: ev,
 		Gatherer: reg, Registerer: reg, MetricsPublic: cfg.metricsPublic,
@@ -324,6 +340,7 @@ func serveUntilDone(ctx context.Context, cfg serveConfig, log *slog.Logger,
 		Readiness:           ready,
 		Rules:               ruleCatalog(rs),
 		WebhookAllowPrivate: cfg.notify.webhookAllowPrivate,
+		Obligations:         obligations,
 	})
 	if err != nil {
 		return err

@@ -146,7 +146,8 @@ func TestResolveServeConfig(t *testing.T) {
 			// The rule flags are pointers into the FlagSet: compared apart;
 			// notifications are tested in notify_test.go.
 			if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(serveConfig{}),
-				cmpopts.IgnoreFields(serveConfig{}, "ruleFlags", "notify")); diff != "" {
+				cmpopts.IgnoreFields(serveConfig{}, "ruleFlags", "notify",
+					"obligations")); diff != "" {
 				t.Errorf("config (-want +got):\n%s", diff)
 			}
 			if got.ruleFlags == nil || got.ruleFlags.mapping == nil {

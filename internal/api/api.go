@@ -108,8 +108,9 @@ type Config struct {
 	// DefaultNotifyTarget (15 min).
 	NotifyTarget time.Duration
 	// Deadlines are more sources of notification deadlines for the metrics
-	// and post-mortems, besides notifications to people (the tenant notices
-	// of issue #4). Nil: none.
+	// and post-mortems, besides notifications to people and the regulatory
+	// obligations (obligation.Deadlines), which are always counted. Nil:
+	// none.
 	Deadlines []metrics.DeadlineSource
 	// Obligations records incident facts and keeps the regulatory
 	// obligations (docs/regulations.md); a scope change recomputes them.

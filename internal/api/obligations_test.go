@@ -1,16 +1,24 @@
 package api_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/vigilsec/vigil/internal/api"
 	"github.com/vigilsec/vigil/internal/audit"
 	"github.com/vigilsec/vigil/internal/auth"
+	"github.com/vigilsec/vigil/internal/detect"
+	"github.com/vigilsec/vigil/internal/notify"
 	"github.com/vigilsec/vigil/internal/obligation"
+	"github.com/vigilsec/vigil/internal/regulation"
+	"github.com/vigilsec/vigil/internal/scope"
 	"github.com/vigilsec/vigil/internal/store"
 )
 
@@ -217,4 +225,120 @@ func keysOf[V any](m map[string]V) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// TestObligationsOverdueAPI moves the obligation clock past a deadline:
+// the view says overdue before the watcher looks, the watcher flags it,
+// clearing the flag is refused while it is still due unsent and accepted
+// with a reason once it is marked not required; the response metrics count
+// the tenant deadlines.
+func TestObligationsOverdueAPI(t *testing.T) {
+	t.Parallel()
+	clk := &movingClock{now: scopeNow}
+	var svc *obligation.Service
+	f := newScopeFixtureWith(t, func(cfg *api.Config) {
+		cat, err := regulation.Builtin()
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc, err = obligation.New(obligation.Config{Store: cfg.Store, Catalog: cat,
+			Clock: clk.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Obligations = svc
+	})
+	path := scopedIncident(t, f)
+	f.send(t, "POST", path+"/facts", map[string]any{"name": "awareness", "truth": "yes",
+		"at": scopeNow}).want(t, "awareness", http.StatusOK)
+	one := path + "/obligations/" + url.PathEscape(ukKey)
+
+	clk.Set(scopeNow.Add(30 * time.Hour))
+	var v obligation.View
+	f.getJSON(t, one, &v)
+	if !v.Overdue || v.SecondsLeft == nil || *v.SecondsLeft != -6*3600 {
+		t.Errorf("6 hours past the deadline: overdue %v, seconds left %v", v.Overdue,
+			v.SecondsLeft)
+	}
+	wt, err := obligation.NewWatcher(obligation.WatcherConfig{Service: svc, People: f.st,
+		Notifier: notify.NewDispatcher(f.st, store.NotifyDirectory(f.st))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := wt.Tick(t.Context()); err != nil || res.Overdue == 0 {
+		t.Fatalf("watcher: %+v, %v; want overdue obligations", res, err)
+	}
+	f.getJSON(t, one, &v)
+	if v.OverdueSince == nil || !v.OverdueSince.Equal(scopeNow.Add(24*time.Hour)) {
+		t.Errorf("overdue since %v, want the deadline", v.OverdueSince)
+	}
+	legal := f.tokenOf(t, "legal", auth.RoleLegal, "")
+	f.send(t, "POST", one+"/clear-overdue", map[string]any{"reason": "x"}, bearer(legal)...).
+		want(t, "clear while still due", http.StatusConflict)
+	f.send(t, "POST", one+"/not-required", map[string]any{"reason": "no personal data"},
+		bearer(legal)...).want(t, "not required", http.StatusOK)
+	cl := f.send(t, "POST", one+"/clear-overdue", map[string]any{
+		"reason": "not required after all"}, bearer(legal)...)
+	cl.want(t, "clear overdue", http.StatusOK)
+	if cl.body["overdue"] != false || cl.body["overdue_since"] != nil {
+		t.Errorf("after clearing: %s", cl.raw)
+	}
+	if n := f.auditCount(t, audit.ObligationOverdueCleared); n != 1 {
+		t.Errorf("%d obligation.overdue_cleared entries, want 1", n)
+	}
+
+	var rep struct {
+		Overall struct {
+			Deadlines map[string]struct{ Met, Missed, Pending int } `json:"deadlines"`
+		} `json:"overall"`
+	}
+	f.getJSON(t, "/api/v1/response-metrics?from=2026-11-01&to=2026-12-31", &rep)
+	if c := rep.Overall.Deadlines["tenant"]; c.Met+c.Missed+c.Pending == 0 {
+		t.Errorf("response metrics deadlines %+v, want tenant deadlines", rep.Overall.Deadlines)
+	}
+}
+
+// movingClock is a clock the test moves.
+type movingClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *movingClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *movingClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
+}
+
+// newScopeFixtureWith is newScopeFixture with a further edit of the
+// configuration.
+func newScopeFixtureWith(t *testing.T, edit func(*api.Config)) *fixture {
+	t.Helper()
+	f := newFixture(t, func(cfg *api.Config) {
+		cache := scope.NewCache(cfg.Store)
+		p, err := detect.NewPipeline(detect.Config{Events: cfg.Store, Alerts: cfg.Store,
+			Incidents: cfg.Store, Rules: kindRules{}, Enricher: cache})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Pipeline = p
+		cfg.Scope = api.ScopeConfig{Inventory: cache, Now: func() time.Time { return scopeNow }}
+		edit(cfg)
+	})
+	data, err := os.ReadFile("../../samples/inventory.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, _, body := f.do(t, "PUT", "/api/v1/inventory", bytes.NewReader(data),
+		"Content-Type", "application/yaml")
+	if status != http.StatusOK {
+		t.Fatalf("import the sample inventory: %d %s", status, body)
+	}
+	return f
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/vigilsec/vigil/internal/audit"
 	"github.com/vigilsec/vigil/internal/metrics"
 	"github.com/vigilsec/vigil/internal/notify"
+	"github.com/vigilsec/vigil/internal/obligation"
 	"github.com/vigilsec/vigil/internal/postmortem"
 	"github.com/vigilsec/vigil/internal/store"
 )
@@ -21,6 +22,10 @@ import (
 // TODO: read the audit entries of every alert of very large incidents in
 // one query (by object IDs) instead of one per alert.
 const maxTimelineAlerts = 50
+
+// maxTimelineObligations caps the obligations whose audit entries a
+// timeline reads.
+const maxTimelineObligations = 200
 
 // postMortemSources reads what the timeline of rec is assembled from: its
 // alerts, the audit entries about it and its first alerts, its evidence and
@@ -52,6 +57,18 @@ func (s *server) postMortemSources(ctx context.Context, rec *store.IncidentRecor
 		}
 		objects = append(objects, store.AuditFilter{ObjectType: "alert",
 			ObjectID: strconv.FormatInt(a.ID, 10)})
+	}
+	// the regulatory obligations' entries (overdue, alerts, state changes)
+	obls, err := st.ListObligations(ctx, store.ObligationFilter{IncidentID: rec.ID})
+	if err != nil {
+		return src, fmt.Errorf("timeline obligations: %w", err)
+	}
+	for i, o := range obls {
+		if i == maxTimelineObligations {
+			break
+		}
+		objects = append(objects, store.AuditFilter{ObjectType: "obligation",
+			ObjectID: strconv.FormatInt(rec.ID, 10) + "/" + o.Key})
 	}
 	for _, f := range objects {
 		entries, err := s.auditOf(ctx, f)
@@ -147,12 +164,13 @@ func (p peopleDeadlines) IncidentDeadlines(ctx context.Context, incidentID int64
 	return p.rows(ns), nil
 }
 
-// deadlineSources are the people notifications and Config.Deadlines.
-// TODO(#4): the tenant obligations' notices join as a source in
-// Config.Deadlines once issue #4 stores them.
+// deadlineSources are the people notifications, the regulatory
+// obligations (notices to tenants and authorities against their deadlines;
+// docs/regulations.md) and Config.Deadlines.
 func (s *server) deadlineSources() []metrics.DeadlineSource {
 	return append([]metrics.DeadlineSource{peopleDeadlines{st: s.cfg.Store,
-		target: s.cfg.NotifyTarget}}, s.cfg.Deadlines...)
+		target: s.cfg.NotifyTarget}, obligation.Deadlines{Store: s.cfg.Store}},
+		s.cfg.Deadlines...)
 }
 
 // incidentResponse measures the response to rec at now.

@@ -9,8 +9,9 @@ import (
 )
 
 // Deadline is one notification that had to be done by a time: a message to
-// a person of the response (kind "people") or, with issue #4, a notice to
-// a tenant or an authority under a regulation (kind "tenant").
+// a person of the response (kind "people"), a regulatory notice to a
+// tenant (kind "tenant") or to an authority or another party (kind
+// "regulatory"; internal/obligation).
 type Deadline struct {
 	Kind       string `json:"kind"`
 	IncidentID int64  `json:"incident_id,omitempty"`
@@ -51,8 +52,8 @@ func (d *Deadline) Outcome(now time.Time) Outcome {
 
 // DeadlineSource lists deadlines: those due in [from, to) (with the
 // exercises' ones when exercises is true), and those of one incident.
-// People notifications are one source; the tenant obligations of issue #4
-// plug in as another.
+// People notifications are one source; the regulatory obligations
+// (internal/obligation.Deadlines) are another.
 type DeadlineSource interface {
 	Deadlines(ctx context.Context, from, to time.Time, exercises bool) ([]Deadline, error)
 	IncidentDeadlines(ctx context.Context, incidentID int64) ([]Deadline, error)

@@ -1,0 +1,236 @@
+package obligation_test
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/vigilsec/vigil/internal/audit"
+	"github.com/vigilsec/vigil/internal/notify"
+	"github.com/vigilsec/vigil/internal/obligation"
+	"github.com/vigilsec/vigil/internal/regulation"
+	"github.com/vigilsec/vigil/internal/store"
+	"github.com/vigilsec/vigil/internal/team"
+)
+
+// addUsers stores the staff and a tenant admin that the watcher may alert.
+func (w *world) addUsers(t *testing.T) {
+	t.Helper()
+	for _, u := range []store.User{
+		{Name: "lee", Email: "lee@provider.example", Roles: []string{"legal"}},
+		{Name: "cy", Email: "cy@provider.example", Roles: []string{"communications"}},
+		{Name: "eve", Email: "eve@provider.example", Roles: []string{"executive"}},
+		{Name: "bo", Email: "bo@provider.example", Roles: []string{"responder"}},
+		{Name: "old", Email: "old@provider.example", Roles: []string{"legal"}, Disabled: true},
+		{Name: "acme-admin", Email: "admin@acme.example", Roles: []string{"tenant-admin"},
+			Tenant: "acme"},
+	} {
+		if err := w.st.CreateUser(t.Context(), &u); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// outbox returns the e-mails queued, as "key -> recipient", sorted.
+func (w *world) outbox(t *testing.T) []string {
+	t.Helper()
+	p, err := w.st.ListNotifications(t.Context(), store.NotificationFilter{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, n := range p.Items {
+		key, _, _ := strings.Cut(n.Key, ":email:")
+		out = append(out, strings.TrimPrefix(key, "obligation:")+" -> "+n.Recipient)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func newWatcher(t *testing.T, w *world) *obligation.Watcher {
+	t.Helper()
+	d := notify.NewDispatcher(w.st, store.NotifyDirectory(w.st))
+	wt, err := obligation.NewWatcher(obligation.WatcherConfig{Service: w.svc, People: w.st,
+		Notifier: d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return wt
+}
+
+// TestWatcherReminders moves the clock across acme's GDPR Art. 33(2)
+// window (24 hours from awareness) and checks each look: the reminders to
+// the owners (legal and communications, as nobody is engaged), the at-risk
+// escalation to legal and the executive, the overdue flag and alert, each
+// queued once however often the watcher looks; then the notice is sent
+// late, the flag stays, and the watcher stops.
+func TestWatcherReminders(t *testing.T) {
+	w := newWorld(t)
+	w.addUsers(t)
+	ctx := t.Context()
+	w.fact(t, yes(regulation.FactAwareness, t0))
+	wt := newWatcher(t, w)
+	id := itoa(w.inc.ID)
+	owners := func(kind, n string) []string {
+		k := id + ":" + gdpr + ":" + kind + ":" + n
+		return []string{k + " -> cy@provider.example", k + " -> lee@provider.example"}
+	}
+	escalation := func(n string) []string {
+		k := id + ":" + gdpr + ":escalation:" + n
+		return []string{k + " -> eve@provider.example", k + " -> lee@provider.example"}
+	}
+	want := []string{}
+	steps := []struct {
+		at      time.Duration
+		overdue int
+		alerts  int
+		add     []string
+	}{
+		{time.Hour, 0, 0, nil},
+		{12 * time.Hour, 0, 1, owners("reminder", "50")},
+		{13 * time.Hour, 0, 0, nil},
+		// 75% and 90% both passed: only the 90% reminder goes out
+		{22 * time.Hour, 0, 2, append(owners("reminder", "90"), escalation("90")...)},
+		{22 * time.Hour, 0, 0, nil},
+		{25 * time.Hour, 1, 1, []string{
+			id + ":" + gdpr + ":overdue:100 -> cy@provider.example",
+			id + ":" + gdpr + ":overdue:100 -> eve@provider.example",
+			id + ":" + gdpr + ":overdue:100 -> lee@provider.example"}},
+		{30 * time.Hour, 0, 0, nil},
+	}
+	for _, st := range steps {
+		w.clk.Set(t0.Add(st.at))
+		res, err := wt.Tick(ctx)
+		if err != nil {
+			t.Fatalf("tick at +%s: %v", st.at, err)
+		}
+		if res.Overdue != st.overdue || res.Alerts != st.alerts {
+			t.Errorf("tick at +%s: %+v, want %d overdue and %d alerts", st.at, res, st.overdue,
+				st.alerts)
+		}
+		want = append(want, st.add...)
+		slices.Sort(want)
+		got := w.outbox(t)
+		if diff := cmp.Diff(want, filterPrefix(got, id+":"+gdpr+":")); diff != "" {
+			t.Fatalf("outbox after the tick at +%s (-want +got):\n%s", st.at, diff)
+		}
+	}
+	for _, n := range w.outbox(t) {
+		if strings.Contains(n, "acme.example") || strings.Contains(n, "bo@") ||
+			strings.Contains(n, "old@") {
+			t.Errorf("alert to %s: tenants, responders and disabled users get none", n)
+		}
+	}
+	o := w.records(t)[gdpr]
+	if !o.Record.OverdueSince.Equal(t0.Add(24*time.Hour)) || o.Version < 2 {
+		t.Errorf("overdue since %v, want the deadline %v", o.Record.OverdueSince,
+			t0.Add(24*time.Hour))
+	}
+	if want := []string{"reminder-50", "reminder-75", "escalation-90", "reminder-90",
+		"overdue"}; !sameSet(o.Record.Alerts, want) {
+		t.Errorf("alerts recorded %v, want %v", o.Record.Alerts, want)
+	}
+	if n := w.auditCount(t, audit.ObligationOverdue); n != 1 {
+		t.Errorf("%d obligation.overdue entries, want 1", n)
+	}
+	if n := w.auditCount(t, audit.ObligationAlerted); n != 4 {
+		t.Errorf("%d obligation.alerted entries, want 4 (50, 90, escalation, overdue)", n)
+	}
+
+	// a later awareness moves the deadline; the flag stays
+	w.fact(t, yes(regulation.FactAwareness, t0.Add(20*time.Hour)))
+	o = w.records(t)[gdpr]
+	if !o.Record.Deadline.Equal(t0.Add(44*time.Hour)) || !o.Record.WasOverdue() {
+		t.Errorf("after a later awareness: deadline %v, overdue %v; want %v and still overdue",
+			o.Record.Deadline, o.Record.WasOverdue(), t0.Add(44*time.Hour))
+	}
+	legal := regulation.Actor{ID: "user:lee", Role: regulation.RoleLegal}
+	if _, err := w.svc.ClearOverdue(ctx, w.inc.ID, gdpr, legal,
+		"awareness was recorded wrongly"); err != nil {
+		t.Fatalf("ClearOverdue with a reason = %v", err)
+	}
+	if n := w.auditCount(t, audit.ObligationOverdueCleared); n != 1 {
+		t.Errorf("%d obligation.overdue_cleared entries, want 1", n)
+	}
+}
+
+// TestWatcherOwnersEngaged checks that the engaged commander is an owner,
+// and that an exercise's alerts say so in the subject.
+func TestWatcherOwnersEngaged(t *testing.T) {
+	w := newWorld(t)
+	w.addUsers(t)
+	ctx := t.Context()
+	if err := w.st.AddEngagements(ctx, []team.Engagement{{IncidentID: w.inc.ID, User: "bo",
+		Role: team.RoleCommander, Reason: "on call", EngagedAt: t0, EngagedBy: "user:bo"}}); err != nil {
+		t.Fatal(err)
+	}
+	w.fact(t, yes(regulation.FactAwareness, t0))
+	wt := newWatcher(t, w)
+	w.clk.Set(t0.Add(12 * time.Hour))
+	if _, err := wt.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	k := itoa(w.inc.ID) + ":" + gdpr + ":reminder:50"
+	want := []string{k + " -> bo@provider.example"}
+	if diff := cmp.Diff(want, filterPrefix(w.outbox(t), itoa(w.inc.ID)+":"+gdpr+":")); diff != "" {
+		t.Errorf("reminder with a commander engaged (-want +got):\n%s", diff)
+	}
+}
+
+// TestWatcherSentStops checks that a notice sent before its deadline is
+// neither reminded nor found overdue.
+func TestWatcherSentStops(t *testing.T) {
+	w := newWorld(t)
+	w.addUsers(t)
+	ctx := t.Context()
+	w.fact(t, yes(regulation.FactAwareness, t0))
+	for _, st := range []regulation.State{regulation.StateDrafted, regulation.StateApproved,
+		regulation.StateSent} {
+		err := w.st.Atomically(ctx, func(tx store.Tx) error {
+			_, err := w.svc.Transition(ctx, tx, w.inc.ID, gdpr, func(r *regulation.Record) error {
+				out, err := r.Transition(st, regulation.Actor{ID: "user:lee",
+					Role: regulation.RoleLegal}, t0.Add(time.Hour), "")
+				*r = out
+				return err
+			})
+			return err
+		})
+		if err != nil {
+			t.Fatalf("to %s: %v", st, err)
+		}
+	}
+	wt := newWatcher(t, w)
+	w.clk.Set(t0.Add(48 * time.Hour))
+	if _, err := wt.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := filterPrefix(w.outbox(t), itoa(w.inc.ID)+":"+gdpr+":"); len(got) != 0 {
+		t.Errorf("alerts of a sent notice: %v", got)
+	}
+	if o := w.records(t)[gdpr]; o.Record.WasOverdue() {
+		t.Error("a notice sent in time is overdue")
+	}
+}
+
+func filterPrefix(list []string, prefix string) []string {
+	out := []string{}
+	for _, s := range list {
+		if strings.HasPrefix(s, prefix) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
