@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/internal/audit"
+	"github.com/vigilsec/vigil/internal/notice"
 	"github.com/vigilsec/vigil/internal/notify"
 	"github.com/vigilsec/vigil/internal/store"
 	"github.com/vigilsec/vigil/internal/team"
@@ -22,6 +23,8 @@ type notifyConfig struct {
 	// webhookAllowPrivate lets webhooks reach loopback, private and
 	// link-local addresses (notify.ErrPrivateTarget).
 	webhookAllowPrivate bool
+	// notice configures the notices to tenants (notices.go).
+	notice noticeConfig
 }
 
 // notifyFlags are the flags of notifications, before the environment.
@@ -31,6 +34,7 @@ type notifyFlags struct {
 	requireTLS          *bool
 	allowPrivate        *bool
 	backoff, backoffMax *time.Duration
+	notice              *noticeFlags
 }
 
 // addNotifyFlags defines the notification flags on fs.
@@ -52,6 +56,7 @@ func addNotifyFlags(fs *flag.FlagSet) *notifyFlags {
 			"wait after the first failed attempt, doubling after each (env VIGIL_NOTIFY_BACKOFF)"),
 		backoffMax: fs.Duration("notify-backoff-max", notify.DefaultBackoffMax,
 			"longest wait between attempts (env VIGIL_NOTIFY_BACKOFF_MAX)"),
+		notice: addNoticeFlags(fs),
 	}
 }
 
@@ -108,22 +113,29 @@ func (nf *notifyFlags) resolve(given map[string]bool, getenv func(string) string
 		errs = append(errs, fmt.Errorf("VIGIL_WEBHOOK_ALLOW_PRIVATE %q: want true or false",
 			private))
 	}
+	cfg.notice = nf.notice.resolve(given, getenv)
 	if cfg.smtp.Host != "" && cfg.smtp.From == "" {
 		errs = append(errs, errors.New("--smtp-host needs --smtp-from (or VIGIL_SMTP_FROM)"))
 	}
 	return cfg, errors.Join(errs...)
 }
 
-// startNotifications starts the outbox worker of vigil serve. It returns
-// the notifier of the response team and a stop function that ends the
-// worker (an attempt in flight is cut off and sent again after a restart)
-// and waits for it.
+// startNotifications starts the outbox worker of vigil serve; notices,
+// when not nil, hears each attempt (the proof of delivery of tenant
+// notices). It returns the notifier of the response team and a stop
+// function that ends the worker (an attempt in flight is cut off and sent
+// again after a restart) and waits for it.
 func startNotifications(ctx context.Context, st store.Store, cfg notifyConfig,
-	log *slog.Logger) (team.Notifier, func(), error) {
+	notices *notice.Service, log *slog.Logger) (team.Notifier, func(), error) {
 	d := notify.NewDispatcher(st, store.NotifyDirectory(st))
 	senders := map[notify.Channel]notify.Sender{
 		notify.ChannelWebhook: notify.NewWebhookSender(st,
-			notify.WebhookClient(cfg.webhookAllowPrivate), nil),
+			notify.WebhookClient(cfg.webhookAllowPrivate), nil).WithContacts(
+			notice.ContactHooks{Store: st, Secret: cfg.notice.webhookSecret}),
+	}
+	var observer notify.Observer
+	if notices != nil {
+		observer = notices.Observer()
 	}
 	if cfg.smtp.Host != "" {
 		mail, err := notify.NewEmail(cfg.smtp)
@@ -138,7 +150,7 @@ func startNotifications(ctx context.Context, st store.Store, cfg notifyConfig,
 	}
 	w, err := notify.NewWorker(notify.WorkerConfig{Outbox: st, Senders: senders,
 		Retry: cfg.retry, Audit: audit.New(st, nil), Tx: store.View[notify.Tx]{Store: st},
-		Updates: d, Logger: log.With("component", "notify")})
+		Updates: d, Observer: observer, Logger: log.With("component", "notify")})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -38,6 +38,16 @@ func TestResolveNotifyConfig(t *testing.T) {
 				RequireTLS: true},
 				retry: notify.Retry{MaxAttempts: 3, Base: 5 * time.Second, Max: time.Hour}},
 		},
+		{
+			name: "notices",
+			args: []string{"--notice-contact", "SOC, soc@cloud.example"},
+			env: []string{"VIGIL_NOTICE_PROVIDER", "Example Cloud", "VIGIL_NOTICE_CONTACT",
+				"ignored", "VIGIL_NOTICE_WEBHOOK_SECRET", "k3y"},
+			want: notifyConfig{smtp: notify.SMTPConfig{Port: 587},
+				retry: notify.Retry{MaxAttempts: 8, Base: 30 * time.Second, Max: time.Hour},
+				notice: noticeConfig{provider: "Example Cloud",
+					contact: "SOC, soc@cloud.example", webhookSecret: "k3y"}},
+		},
 		{name: "host without from", args: []string{"--smtp-host", "m"},
 			wantErr: "needs --smtp-from"},
 		{name: "bad attempts", env: []string{"VIGIL_NOTIFY_MAX_ATTEMPTS", "0"},
@@ -56,7 +66,8 @@ func TestResolveNotifyConfig(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			diff := cmp.Diff(tt.want, got.notify, cmp.AllowUnexported(notifyConfig{}))
+			diff := cmp.Diff(tt.want, got.notify, cmp.AllowUnexported(notifyConfig{},
+				noticeConfig{}))
 			if diff != "" {
 				t.Errorf("notify config (-want +got):\n%s", diff)
 			}

@@ -315,7 +315,16 @@ func serveUntilDone(ctx context.Context, cfg serveConfig, log *slog.Logger,
 	if err != nil {
 		return err
 	}
-	notifier, stopNotify, err := startNotifications(ctx, st, cfg.notify, log)
+	obligations, stopObligations, err := startObligations(ctx, st, cfg.obligations, log)
+	if err != nil {
+		return err
+	}
+	defer stopObligations()
+	notices, err := newNotices(cfg.dataDir, st, cfg.notify.notice, obligations, log)
+	if err != nil {
+		return err
+	}
+	notifier, stopNotify, err := startNotifications(ctx, st, cfg.notify, notices, log)
 	if err != nil {
 		return err
 	}
@@ -325,11 +334,6 @@ func serveUntilDone(ctx context.Context, cfg serveConfig, log *slog.Logger,
 		return err
 	}
 	defer startReminders(ctx, ready, st, log)()
-	obligations, stopObligations, err := startObligations(ctx, st, cfg.obligations, log)
-	if err != nil {
-		return err
-	}
-	defer stopObligations()
 	handler, err := api.New(api.Config{
 		Store: st, Pipeline: pipeline, Logger: log, Evidence: ev,
 		Gatherer: reg, Registerer: reg, MetricsPublic: cfg.metricsPublic,
@@ -341,6 +345,7 @@ func serveUntilDone(ctx context.Context, cfg serveConfig, log *slog.Logger,
 		Rules:               ruleCatalog(rs),
 		WebhookAllowPrivate: cfg.notify.webhookAllowPrivate,
 		Obligations:         obligations,
+		Notices:             notices,
 	})
 	if err != nil {
 		return err

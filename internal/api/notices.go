@@ -377,7 +377,7 @@ func (s *server) portalNoticeOf(w http.ResponseWriter, r *http.Request) *store.N
 	}
 	n, err := s.cfg.Store.GetNotice(r.Context(), nid)
 	p, signed := auth.PrincipalFrom(r.Context())
-	if err == nil && (!signed || !p.CanSee(n.Tenant) || n.State != store.NoticeSent) {
+	if err == nil && (!signed || !p.CanSee(n.Tenant) || !notice.InPortal(n)) {
 		err = store.ErrNotFound
 	}
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -156,7 +157,7 @@ func (s *Service) Acknowledge(ctx context.Context, by Actor, tenant string, id i
 	if err != nil {
 		return nil, false, fmt.Errorf("acknowledge notice %d: %w", id, err)
 	}
-	if tenant == "" || n.Tenant != tenant || n.State != store.NoticeSent {
+	if tenant == "" || n.Tenant != tenant || !InPortal(n) {
 		return nil, false, fmt.Errorf("acknowledge notice %d: %w", id, store.ErrNotFound)
 	}
 	if n.AcknowledgedBy != "" {
@@ -190,9 +191,19 @@ func (s *Service) Acknowledge(ctx context.Context, by Actor, tenant string, id i
 	return n, err == nil, err
 }
 
-// Portal returns the sent notices of tenant, by ID ("" : every tenant's,
-// for staff).
+// Portal returns the notices in the portal of tenant, by ID ("": every
+// tenant's, for staff).
 func (s *Service) Portal(ctx context.Context, tenant string) ([]store.Notice, error) {
-	return s.cfg.Store.ListNotices(ctx, store.NoticeFilter{Tenant: tenant,
+	ns, err := s.cfg.Store.ListNotices(ctx, store.NoticeFilter{Tenant: tenant,
 		State: store.NoticeSent})
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(ns, func(n store.Notice) bool { return !InPortal(&n) }), nil
+}
+
+// InPortal reports whether n shows in its tenant's portal: it was sent to
+// the tenant.
+func InPortal(n *store.Notice) bool {
+	return n.State == store.NoticeSent && n.Tenant != "" && n.Party == regulation.PartyTenant
 }

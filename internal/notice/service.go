@@ -157,7 +157,8 @@ func (s *Service) Draft(ctx context.Context, by Actor, incidentID int64, key,
 	}
 	now := s.now()
 	n := &store.Notice{IncidentID: incidentID, ObligationKey: key, Tenant: k.Tenant,
-		Lang: d.Lang, Subject: d.Subject, Body: d.Body, Missing: d.Missing,
+		Party: ob.Obligation.Recipient.Party,
+		Lang:  d.Lang, Subject: d.Subject, Body: d.Body, Missing: d.Missing,
 		State: store.NoticeDraft, Exercise: ob.Exercise, CreatedBy: by.ID, Created: now}
 	if n.Missing == nil {
 		n.Missing = []string{}
@@ -294,7 +295,7 @@ func (s *Service) Approve(ctx context.Context, by Actor, incidentID, id int64) (
 	return s.Get(ctx, incidentID, id)
 }
 
-// Send sends an approved notice. A tenant's notice is queued in the outbox
+// Send sends an approved notice. A notice to a tenant is queued in the outbox
 // to each designated contact through the contact's preferred channel
 // (e-mail, or the contact's signed webhook; a contact who prefers the
 // telephone or the portal gets e-mail when it has an address) and copied
@@ -321,13 +322,14 @@ func (s *Service) Send(ctx context.Context, by Actor, incidentID, id int64,
 			n.State, ErrState)
 	}
 	reference = strings.TrimSpace(reference)
-	if n.Tenant == "" && reference == "" {
+	toTenant := n.Party == regulation.PartyTenant && n.Tenant != ""
+	if !toTenant && reference == "" {
 		return nil, fmt.Errorf("send notice %d: reference: a notice to an authority or to "+
 			"data subjects is filed by hand; say where (a case number, a receipt): %w", id,
 			ErrInvalid)
 	}
 	var contacts []scope.Contact
-	if n.Tenant != "" {
+	if toTenant {
 		if contacts, err = s.cfg.Store.ListContacts(ctx,
 			store.ContactFilter{Tenant: n.Tenant}); err != nil {
 			return nil, fmt.Errorf("send notice %d: %w", id, err)
@@ -341,7 +343,7 @@ func (s *Service) Send(ctx context.Context, by Actor, incidentID, id int64,
 		if err := tx.UpdateNotice(ctx, n); err != nil {
 			return err
 		}
-		ds, err := s.deliver(ctx, tx, n, contacts, now)
+		ds, err := s.deliver(ctx, tx, n, toTenant, contacts, now)
 		if err != nil {
 			return err
 		}
@@ -382,7 +384,7 @@ func (s *Service) exercise(ctx context.Context, incidentID int64) (bool, error) 
 // deliver stores the deliveries of a notice being sent at now in tx: an
 // outbox entry per contact, the portal copy, or the manual filing; the
 // portal copy and the filing are delivered at once, with their proof.
-func (s *Service) deliver(ctx context.Context, tx store.Tx, n *store.Notice,
+func (s *Service) deliver(ctx context.Context, tx store.Tx, n *store.Notice, toTenant bool,
 	contacts []scope.Contact, now time.Time) ([]store.NoticeDelivery, error) {
 	var out []store.NoticeDelivery
 	for _, c := range contacts {
@@ -416,8 +418,8 @@ func (s *Service) deliver(ctx context.Context, tx store.Tx, n *store.Notice,
 		Recipient: "tenant " + n.Tenant, State: store.DeliverySent,
 		MessageID: fmt.Sprintf("notice:%d:portal", n.ID), Delivered: now,
 		ContentHash: n.ContentHash}
-	if n.Tenant == "" {
-		d.Channel, d.Recipient, d.MessageID = store.DeliveryManual, n.ObligationKey, n.Reference
+	if !toTenant {
+		d.Channel, d.Recipient, d.MessageID = store.DeliveryManual, n.Party, n.Reference
 	}
 	if err := tx.AddNoticeDelivery(ctx, &d); err != nil {
 		return nil, err

@@ -44,17 +44,22 @@ const (
 )
 
 // Notice is the text that answers one obligation of an incident: to a
-// tenant (Tenant set) or to an authority or data subjects (Tenant empty;
-// the provider files it by hand). Times are UTC, kept to the microsecond.
+// tenant, or to an authority or data subjects (the provider, or the tenant
+// whose obligation it is, files it by hand). Tenant is the obligation's
+// tenant, empty for one per incident. Times are UTC, kept to the microsecond.
 // Version counts stored changes, from 1.
 type Notice struct {
 	ID            int64  `json:"id"`
 	IncidentID    int64  `json:"incident_id"`
 	ObligationKey string `json:"obligation_key"`
 	Tenant        string `json:"tenant"`
-	Lang          string `json:"lang"`
-	Subject       string `json:"subject"`
-	Body          string `json:"body"`
+	// Party is who the notice is addressed to (regulation.Recipient.Party):
+	// "tenant" for a notice delivered to the tenant's contacts and portal;
+	// "authority" or "data-subjects" for one filed by hand.
+	Party   string `json:"party"`
+	Lang    string `json:"lang"`
+	Subject string `json:"subject"`
+	Body    string `json:"body"`
 	// Missing are the content elements the draft could not fill from the
 	// incident record (regulation.Draft.Missing), as drafted.
 	Missing  []string    `json:"missing"`
@@ -130,4 +135,15 @@ type NoticeDelivery struct {
 	Delivered      time.Time `json:"delivered_at,omitzero"`
 	ContentHash    string    `json:"content_hash"`
 	EvidenceID     int64     `json:"evidence_id,omitempty"`
+}
+
+// Truncate keeps n's times in UTC to the microsecond, as the stores keep
+// them (zero times stay zero).
+func (n *Notice) Truncate() {
+	for _, t := range []*time.Time{&n.Created, &n.Updated, &n.Approved, &n.Sent,
+		&n.Acknowledged} {
+		if !t.IsZero() {
+			*t = t.UTC().Truncate(time.Microsecond)
+		}
+	}
 }

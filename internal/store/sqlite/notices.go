@@ -128,7 +128,7 @@ func (tx *txn) CreateNotice(ctx context.Context, n *store.Notice) error {
 	if c.Created.IsZero() {
 		c.Created = tx.now()
 	}
-	c.Created = c.Created.UTC().Truncate(time.Microsecond)
+	c.Truncate()
 	c.Updated = c.Created
 	doc, err := noticeDoc(c)
 	if err != nil {
@@ -167,7 +167,8 @@ func (tx *txn) UpdateNotice(ctx context.Context, n *store.Notice) error {
 			&store.ConflictError{Version: n.Version, Current: cur})
 	}
 	c := *n
-	c.Version, c.Updated = n.Version+1, tx.now().UTC().Truncate(time.Microsecond)
+	c.Version, c.Updated = n.Version+1, tx.now()
+	c.Truncate()
 	doc, err := noticeDoc(c)
 	if err != nil {
 		return fmt.Errorf("update notice %d: %w", n.ID, err)

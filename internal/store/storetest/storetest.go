@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Anomaly", testAnomaly},
 		{"PostMortems", testPostMortems},
 		{"Obligations", testObligations},
+		{"Notices", testNotices},
 		{"Ping", testPing},
 		{"Reopen", testReopen},
 	}

@@ -1,0 +1,142 @@
+package api_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/vigilsec/vigil/internal/audit"
+	"github.com/vigilsec/vigil/internal/readiness"
+	"github.com/vigilsec/vigil/internal/store"
+)
+
+// TestNoticeEditing drafts a notice and edits it: If-Match is required and
+// must be current, an empty subject is refused naming the field, editing an
+// approved notice sends it back to draft (and the obligation to drafted),
+// a second draft for the obligation is refused, another incident's notice
+// is not found, and a filing to an authority needs its reference.
+func TestNoticeEditing(t *testing.T) {
+	t.Parallel()
+	w := newNoticeWorld(t, utc(t, "2026-11-19T18:30:00Z"))
+	lena := w.f.signIn(t, "lena", "legal")
+	cole := w.f.signIn(t, "cole", "communications")
+	_, path := openScenarioIncident(t, w, utc(t, "2026-11-19T11:00:00Z"))
+	other, _ := openScenarioIncident(t, w, utc(t, "2026-11-19T11:00:00Z"))
+	w.f.send(t, "POST", path+"/facts", map[string]any{"name": "awareness", "truth": "yes",
+		"at": "2026-11-19T12:00:00Z"}).want(t, "awareness", http.StatusOK)
+
+	key := "gdpr-art33-2/notification@klinik-nord"
+	a := cole.send(t, "POST", path+"/obligations/"+keyPath(key)+"/draft",
+		map[string]any{"lang": "en"})
+	a.want(t, "draft", http.StatusCreated, "lang", "en", "tenant_name", "Klinik Nord GmbH")
+	n := decodeNotice(t, a)
+	for _, part := range []string{"Klinik Nord GmbH", "Revoked the stolen operator key",
+		"stolen operator key to read payment", "pay-1", "security@cloud.example"} {
+		if !strings.Contains(n.Body, part) {
+			t.Errorf("draft body lacks %q:\n%s", part, n.Body)
+		}
+	}
+	cole.send(t, "POST", path+"/obligations/"+keyPath(key)+"/draft", nil).
+		want(t, "second draft", http.StatusConflict)
+	cole.send(t, "POST", path+"/obligations/"+keyPath(key)+"/draft",
+		map[string]any{"lang": "German"}).want(t, "bad lang", http.StatusUnprocessableEntity,
+		"field", "lang")
+	np := path + "/notices/" + itoa(n.ID)
+
+	edit := map[string]any{"subject": "Security incident at Example Cloud",
+		"body": "Dear customer,\n\nwe write to tell you..."}
+	cole.send(t, "PUT", np, edit).want(t, "edit without If-Match",
+		http.StatusPreconditionRequired)
+	w.f.send(t, "PUT", np, edit, "If-Match", `"v7"`).want(t, "stale edit",
+		http.StatusPreconditionFailed)
+	w.f.send(t, "PUT", np, map[string]any{"subject": " ", "body": "x"}, "If-Match", `"v1"`).
+		want(t, "empty subject", http.StatusUnprocessableEntity, "field", "subject")
+	w.f.send(t, "PUT", np, edit, "If-Match", `"v1"`).want(t, "edit", http.StatusOK,
+		"subject", "Security incident at Example Cloud", "state", "draft")
+	lena.send(t, "POST", np+"/approve", nil).want(t, "approve", http.StatusOK,
+		"state", "approved")
+	a = w.f.send(t, "PUT", np, edit, "If-Match", `"v3"`)
+	a.want(t, "edit after approval", http.StatusOK, "state", "draft")
+	if a.etag != `"v4"` {
+		t.Errorf("ETag after the second edit %s, want \"v4\"", a.etag)
+	}
+	if v := w.obligations(t, path)[key]; v.State != "drafted" {
+		t.Errorf("obligation after editing the approved notice: %s, want drafted", v.State)
+	}
+	lena.send(t, "POST", np+"/approve", nil).want(t, "approve again", http.StatusOK)
+
+	// Another incident's path does not reach the notice.
+	w.f.send(t, "GET", "/api/v1/incidents/"+itoa(other)+"/notices/"+itoa(n.ID), nil).
+		want(t, "notice under another incident", http.StatusNotFound)
+	var list struct {
+		Items []noticeJSON `json:"items"`
+	}
+	w.f.getJSON(t, path+"/notices", &list)
+	if len(list.Items) != 1 || list.Items[0].ID != n.ID || list.Items[0].State != "approved" {
+		t.Errorf("notices of the incident: %+v, want the approved one", list.Items)
+	}
+
+	// A notice to the authority is filed by hand: it needs a reference.
+	auth := cole.send(t, "POST", path+"/obligations/"+keyPath("gdpr-art33/notification")+
+		"/draft", nil)
+	auth.want(t, "draft to the authority", http.StatusCreated, "party", "authority")
+	ap := path + "/notices/" + itoa(decodeNotice(t, auth).ID)
+	lena.send(t, "POST", ap+"/approve", nil).want(t, "approve", http.StatusOK)
+	cole.send(t, "POST", ap+"/send", map[string]any{}).want(t, "file without reference",
+		http.StatusUnprocessableEntity, "field", "reference")
+	if got := w.f.auditCount(t, audit.NoticeEdited); got != 2 {
+		t.Errorf("%d notice.edited entries, want 2", got)
+	}
+}
+
+// TestNoticeExerciseRefused: a notice about an exercise's incident can be
+// drafted and approved (drills rehearse it) but sending it answers 409 and
+// queues nothing; the obligation stays approved.
+func TestNoticeExerciseRefused(t *testing.T) {
+	t.Parallel()
+	w := newNoticeWorld(t, utc(t, "2026-11-19T18:30:00Z"))
+	lena := w.f.signIn(t, "lena", "legal")
+	cole := w.f.signIn(t, "cole", "communications")
+	id, path := openScenarioIncident(t, w, utc(t, "2026-11-19T11:00:00Z"))
+	ctx := context.Background()
+	e := &readiness.Exercise{Name: "payment farm drill", Kind: readiness.ExerciseSimulation,
+		Status: readiness.ExerciseRunning}
+	if err := w.f.st.CreateExercise(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.f.st.MarkExercise(ctx, store.MarkIncident, id, e.ID); err != nil {
+		t.Fatal(err)
+	}
+	w.f.send(t, "POST", path+"/facts", map[string]any{"name": "awareness", "truth": "yes",
+		"at": "2026-11-19T12:00:00Z"}).want(t, "awareness", http.StatusOK)
+	key := "gdpr-art33-2/notification@klinik-nord"
+	a := cole.send(t, "POST", path+"/obligations/"+keyPath(key)+"/draft", nil)
+	a.want(t, "draft", http.StatusCreated)
+	n := decodeNotice(t, a)
+	np := path + "/notices/" + itoa(n.ID)
+	lena.send(t, "POST", np+"/approve", nil).want(t, "approve", http.StatusOK)
+	a = cole.send(t, "POST", np+"/send", nil)
+	a.want(t, "send about an exercise", http.StatusConflict)
+	if msg, _ := a.body["error"].(string); !strings.Contains(msg, "exercise") {
+		t.Errorf("refusal %q does not say it is an exercise", msg)
+	}
+	page, err := w.f.st.ListNotifications(ctx, store.NotificationFilter{IncidentID: id})
+	if err != nil || page.Total != 0 {
+		t.Errorf("outbox after the refusal: %d entries, %v; want none", page.Total, err)
+	}
+	var got noticeJSON
+	w.f.getJSON(t, np, &got)
+	if got.State != "approved" || len(got.Deliveries) != 0 {
+		t.Errorf("notice after the refusal: %s with %d deliveries, want approved, none",
+			got.State, len(got.Deliveries))
+	}
+	if v := w.obligations(t, path)[key]; v.State != "approved" || !v.Exercise {
+		t.Errorf("obligation after the refusal: %s (exercise %t), want approved", v.State,
+			v.Exercise)
+	}
+	w.deliver(t)
+	if len(w.smtp.Messages()) != 0 {
+		t.Errorf("the SMTP peer got %d messages about an exercise", len(w.smtp.Messages()))
+	}
+}
