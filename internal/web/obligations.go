@@ -167,8 +167,41 @@ type dutySection struct {
 	Obligations []obligationItem
 	Notices     []noticeItem
 	// Drafted maps an obligation key to the ID of its latest notice.
-	Drafted  map[string]int64
+	Drafted map[string]int64
+	// ByTenant sums up each affected tenant's obligations for the scope
+	// section.
+	ByTenant map[string]*tenantDuties
 	Exercise bool // the obligations are an exercise's: tenants are never notified
+}
+
+// tenantDuties sums up one tenant's obligations: how many are open, how
+// many overdue, and the open one due first.
+type tenantDuties struct {
+	Open, Overdue int
+	Next          *obligationItem
+}
+
+// tally fills ByTenant from the obligations.
+func (sec *dutySection) tally() {
+	sec.ByTenant = map[string]*tenantDuties{}
+	for i := range sec.Obligations {
+		o := &sec.Obligations[i]
+		if o.Tenant == "" || !o.Open() {
+			continue
+		}
+		td := sec.ByTenant[o.Tenant]
+		if td == nil {
+			td = &tenantDuties{}
+			sec.ByTenant[o.Tenant] = td
+		}
+		td.Open++
+		if o.Overdue {
+			td.Overdue++
+		}
+		if o.SecondsLeft != nil && (td.Next == nil || *o.SecondsLeft < *td.Next.SecondsLeft) {
+			td.Next = o
+		}
+	}
 }
 
 // loadDuties reads the incident's facts, obligations and notices. A role
@@ -201,6 +234,7 @@ func loadDuties(ctx context.Context, se *session, base string, d *incidentData) 
 		return err
 	}
 	sec.Obligations = obs.Items
+	sec.tally()
 	for _, o := range obs.Items {
 		sec.Exercise = sec.Exercise || o.Exercise
 	}

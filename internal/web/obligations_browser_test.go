@@ -285,6 +285,14 @@ func checkObligations(t *testing.T, p *page) {
 	if got := p.text(sel); !strings.HasSuffix(got, " left") || got >= first {
 		t.Errorf("countdown went from %q to %q, want less time left", first, got)
 	}
+	if got := p.text("#affected-globex-bank .duties"); !strings.Contains(got, "open") ||
+		!strings.Contains(got, "overdue") {
+		t.Errorf("Globex Bank in the affected tenants: %q, want open and overdue", got)
+	}
+	if got := p.text("#affected-initech .duties"); !strings.Contains(got, "1 open") ||
+		!strings.Contains(got, " left") {
+		t.Errorf("Initech in the affected tenants: %q, want 1 open with its countdown", got)
+	}
 	if got := p.text("#fact-list"); !strings.Contains(got, "globex-bank") ||
 		!strings.Contains(got, "personal_data") {
 		t.Errorf("facts table: %q", got)

@@ -213,6 +213,59 @@ func TestExerciseNotices(t *testing.T) {
 	}
 }
 
+// TestNoticeForms: an edit from a stale page answers 412 and keeps the
+// notice; a notice to an authority is filed by hand with its reference,
+// which its delivery history shows.
+func TestNoticeForms(t *testing.T) {
+	e := newEnvWith(t, nil, envOptions{Notices: true})
+	inc, legal := obligationsPage(t, e)
+	admin := e.signIn(t, auth.RoleAdmin)
+	res, body := legal.post(inc+"/obligations/draft", url.Values{
+		"csrf_token": {legal.csrf(inc)}, "key": {gdprKey}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("draft: status %d: %s", res.StatusCode, body)
+	}
+	n := admin.notices(t, inc)[gdprKey]
+	path := fmt.Sprintf("%s/notices/%d", inc, n.ID)
+	for _, tc := range []struct {
+		version string
+		status  int
+	}{
+		{fmt.Sprint(n.Version), http.StatusSeeOther},
+		{fmt.Sprint(n.Version), http.StatusPreconditionFailed}, // the page before the save
+	} {
+		res, body := legal.post(path, url.Values{"csrf_token": {legal.csrf(inc)},
+			"version": {tc.version}, "subject": {n.Subject}, "body": {n.Body + "\r\nEdited."}})
+		if res.StatusCode != tc.status {
+			t.Errorf("edit at version %s: status %d, want %d: %s", tc.version,
+				res.StatusCode, tc.status, body)
+		}
+	}
+	if got := admin.notices(t, inc)[gdprKey]; got.Version != n.Version+1 ||
+		strings.Count(got.Body, "Edited.") != 1 {
+		t.Errorf("after a save and a stale one: version %d, body %q", got.Version, got.Body)
+	}
+	legal.post(path+"/approve", url.Values{"csrf_token": {legal.csrf(inc)}})
+	_, body = admin.get(inc)
+	if !strings.Contains(body, `placeholder="Filed as (reference)"`) ||
+		!strings.Contains(body, "Record as filed") {
+		t.Error("an authority's approved notice lacks the filing form")
+	}
+	res, body = admin.post(path+"/send", url.Values{"csrf_token": {admin.csrf(inc)},
+		"reference": {"ICO-2026-0815"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("file by hand: status %d: %s", res.StatusCode, body)
+	}
+	_, body = admin.get(inc)
+	_, sec, _ := strings.Cut(body, fmt.Sprintf(`id="notice-%d"`, n.ID))
+	sec, _, _ = strings.Cut(sec, "</article>")
+	if !strings.Contains(sec, `data-channel="manual"`) || !strings.Contains(sec,
+		"Filed by hand as <strong>ICO-2026-0815</strong>") || !strings.Contains(sec,
+		"<code class=\"details\">ICO-2026-0815</code>") {
+		t.Errorf("the filed notice's history:\n%s", sec)
+	}
+}
+
 // TestPortalPages: a tenant-admin's portal lists only its tenant's sent
 // notices and another tenant's answers 404; staff read every tenant's
 // portal notices but may not acknowledge them.
