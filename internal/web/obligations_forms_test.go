@@ -266,6 +266,47 @@ func TestNoticeForms(t *testing.T) {
 	}
 }
 
+// TestFailedDelivery: a notice to Globex Bank goes to its contact's
+// webhook; this server has no webhook sender, so the attempt fails, and
+// the delivery history shows the failure and its error.
+func TestFailedDelivery(t *testing.T) {
+	e := newEnvWith(t, nil, envOptions{Notices: true})
+	inc, legal := obligationsPage(t, e)
+	admin := e.signIn(t, auth.RoleAdmin)
+	const key = "gdpr-art33-2/notification@globex-bank"
+	res, body := legal.post(inc+"/obligations/draft", url.Values{
+		"csrf_token": {legal.csrf(inc)}, "key": {key}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("draft: status %d: %s", res.StatusCode, body)
+	}
+	n := admin.notices(t, inc)[key]
+	path := fmt.Sprintf("%s/notices/%d", inc, n.ID)
+	legal.post(path+"/approve", url.Values{"csrf_token": {legal.csrf(inc)}})
+	res, body = admin.post(path+"/send", url.Values{"csrf_token": {admin.csrf(inc)}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("send: status %d: %s", res.StatusCode, body)
+	}
+	if got, err := e.outbox.RunOnce(t.Context()); err != nil || got != 1 {
+		t.Fatalf("outbox: %d attempted (%v), want the webhook", got, err)
+	}
+	_, body = admin.get(inc)
+	_, sec, _ := strings.Cut(body, fmt.Sprintf(`id="notice-%d"`, n.ID))
+	sec, _, _ = strings.Cut(sec, "</article>")
+	_, hook, ok := strings.Cut(sec, `data-channel="webhook"`)
+	if !ok {
+		t.Fatalf("no webhook delivery in the history:\n%s", sec)
+	}
+	hook, _, _ = strings.Cut(hook, "</tr>")
+	if !strings.Contains(hook, "https://hooks.globex-bank.example/vigil") ||
+		!strings.Contains(hook, `class="state failed"`) ||
+		!strings.Contains(hook, `<small class="missing">`) {
+		t.Errorf("the failed webhook delivery:\n%s", hook)
+	}
+	if len(e.smtp.Messages()) != 0 {
+		t.Error("a webhook notice went out by e-mail")
+	}
+}
+
 // TestPortalPages: a tenant-admin's portal lists only its tenant's sent
 // notices and another tenant's answers 404; staff read every tenant's
 // portal notices but may not acknowledge them.
