@@ -12,6 +12,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/audit"
 	"github.com/vigilsec/vigil/internal/regulation"
+	"github.com/vigilsec/vigil/internal/scope"
 	"github.com/vigilsec/vigil/internal/store"
 )
 
@@ -61,7 +62,13 @@ func (s *Service) Recompute(ctx context.Context, tx store.Tx, incidentID int64,
 		if !ok {
 			o = &store.ObligationRecord{IncidentID: incidentID, Key: key, Obligation: ob,
 				Record: regulation.NewRecord(ob, now), Exercise: exercise}
-			if err := tx.PutObligation(ctx, o); err != nil {
+			err := tx.PutObligation(ctx, o)
+			if errors.Is(err, store.ErrDuplicate) {
+				// another transaction made it meanwhile (PostgreSQL): a
+				// conflict, which the callers retry
+				return nil, fmt.Errorf("obligation %s created meanwhile: %w", key,
+					&store.ConflictError{Version: 0, Current: 1})
+			} else if err != nil {
 				return nil, err
 			}
 			continue
@@ -138,16 +145,16 @@ func (s *Service) input(ctx context.Context, tx store.Tx, incidentID int64) (
 	if err != nil {
 		return in, nil, false, err
 	}
+	profiles, err := s.tenants(ctx, affected)
+	if err != nil {
+		return in, nil, false, err
+	}
 	byTenant := map[string]int{}
 	for _, a := range affected {
 		t := regulation.Tenant{ID: a.Tenant, Facts: regulation.Facts{}}
-		switch st, err := s.st.GetTenant(ctx, a.Tenant); {
-		case errors.Is(err, store.ErrNotFound):
-			// deleted since the scope was resolved: it triggers only the
-			// regimes that apply to every profile
-		case err != nil:
-			return in, nil, false, err
-		default:
+		// a tenant deleted since the scope was resolved has the zero
+		// profile: only the regimes that apply to everyone
+		if st, ok := profiles[a.Tenant]; ok {
 			t.Name, t.Profile = st.Name, st.Profile
 		}
 		byTenant[a.Tenant] = len(in.Tenants)
@@ -174,6 +181,37 @@ func (s *Service) input(ctx context.Context, tx store.Tx, incidentID int64) (
 		}
 	}
 	return in, recs, marks[incidentID] != 0, nil
+}
+
+// fewTenants is how many affected tenants are read one by one; more are
+// read with one listing of every tenant.
+const fewTenants = 32
+
+// tenants returns the stored tenants of affected, by ID.
+func (s *Service) tenants(ctx context.Context, affected []store.AffectedTenant) (
+	map[string]scope.Tenant, error) {
+	out := map[string]scope.Tenant{}
+	if len(affected) > fewTenants {
+		all, err := s.st.ListTenants(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range all {
+			out[t.ID] = t
+		}
+		return out, nil
+	}
+	for _, a := range affected {
+		t, err := s.st.GetTenant(ctx, a.Tenant)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+		case err != nil:
+			return nil, err
+		default:
+			out[a.Tenant] = *t
+		}
+	}
+	return out, nil
 }
 
 // sentAt returns when the record's notice was sent, if it was.

@@ -25,6 +25,8 @@ type Store interface {
 	GetIncident(ctx context.Context, id int64) (*incident.Incident, error)
 	// GetTenant returns one tenant, or store.ErrNotFound.
 	GetTenant(ctx context.Context, id string) (*scope.Tenant, error)
+	// ListTenants returns every tenant.
+	ListTenants(ctx context.Context) ([]scope.Tenant, error)
 	// ListAffectedTenants returns the tenants an incident affects.
 	ListAffectedTenants(ctx context.Context, incidentID int64,
 		tenant string) ([]store.AffectedTenant, error)
@@ -135,6 +137,28 @@ func (s *Service) RecordFact(ctx context.Context, f store.IncidentFact) (*Result
 		return nil, fmt.Errorf("record fact: %w", err)
 	}
 	var res Result
+	var err error
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		res, err = s.recordFact(ctx, f)
+		if !errors.Is(err, store.ErrConflict) {
+			break
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("record fact %s of incident %d: %w", f.Name, f.IncidentID, err)
+	}
+	s.log.Info("fact recorded", "incident_id", f.IncidentID, "tenant_id", f.Tenant,
+		"fact", f.Name, "changes", len(res.Changes))
+	return &res, nil
+}
+
+// maxAttempts bounds the tries of a change that lost a race with another
+// transaction on the same obligations (PostgreSQL).
+const maxAttempts = 3
+
+// recordFact is one attempt of RecordFact, in one transaction.
+func (s *Service) recordFact(ctx context.Context, f store.IncidentFact) (Result, error) {
+	var res Result
 	err := s.st.Atomically(ctx, func(tx store.Tx) error {
 		if f.Tenant != "" {
 			rows, err := tx.ListAffectedTenants(ctx, f.IncidentID, f.Tenant)
@@ -163,12 +187,7 @@ func (s *Service) RecordFact(ctx context.Context, f store.IncidentFact) (*Result
 		res = Result{Fact: f, Changes: changes, Obligations: recs}
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("record fact %s of incident %d: %w", f.Name, f.IncidentID, err)
-	}
-	s.log.Info("fact recorded", "incident_id", f.IncidentID, "tenant_id", f.Tenant,
-		"fact", f.Name, "changes", len(res.Changes))
-	return &res, nil
+	return res, err
 }
 
 // checkFact normalizes f and reports the first problem, as a *FieldError.

@@ -501,3 +501,34 @@ func allContain(list []string, sub string) bool {
 	}
 	return true
 }
+
+// TestManyTenants affects more tenants than are read one by one: each
+// gets its obligation, and a tenant deleted since the scope was resolved
+// gets only those of regimes that apply to every profile.
+func TestManyTenants(t *testing.T) {
+	w := newWorld(t)
+	ctx := t.Context()
+	var ids []string
+	for i := range 40 {
+		tn := &scope.Tenant{ID: fmt.Sprintf("t%02d", i), Name: fmt.Sprintf("Tenant %d", i),
+			Profile: regulation.Profile{Jurisdictions: []string{"FR"},
+				DataCategories: []string{regulation.DataPersonal}}}
+		tn.Normalize()
+		if err := w.st.CreateTenant(ctx, tn); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, tn.ID)
+	}
+	w.setScope(t, 2, append(ids, "gone")...)
+	recs := w.records(t)
+	for _, id := range ids {
+		if _, ok := recs["gdpr-art33-2/notification@"+id]; !ok {
+			t.Errorf("no GDPR Art. 33(2) obligation for %s", id)
+		}
+	}
+	for k := range recs {
+		if strings.HasSuffix(k, "@gone") {
+			t.Errorf("%s: a tenant without a profile triggers a regime that needs one", k)
+		}
+	}
+}
