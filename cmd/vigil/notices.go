@@ -56,16 +56,15 @@ func (nf *noticeFlags) resolve(given map[string]bool, getenv func(string) string
 }
 
 // newNotices returns the notice service of vigil serve over the
-// obligations service obl and its regulation catalog, keeping the proofs
-// of delivery beside the evidence under dataDir.
-func newNotices(dataDir string, st store.Store, cfg noticeConfig, obl *obligation.Service,
+// obligations and their catalog, keeping the proofs of delivery beside the
+// evidence under dataDir.
+func newNotices(dataDir string, st store.Store, obl *obligation.Service, cfg noticeConfig,
 	log *slog.Logger) (*notice.Service, error) {
-	cat := obl.Catalog()
 	blobs, err := evidence.NewFileBlobs(filepath.Join(dataDir, "evidence"))
 	if err != nil {
 		return nil, err
 	}
-	svc, err := notice.New(notice.Config{Store: st, Catalog: cat, Obligations: obl,
+	svc, err := notice.New(notice.Config{Store: st, Catalog: obl.Catalog(), Obligations: obl,
 		Blobs: blobs, Audit: audit.New(st, nil), Provider: cfg.provider, Contact: cfg.contact,
 		Logger: log.With("component", "notice")})
 	if err != nil {

@@ -320,7 +320,7 @@ func serveUntilDone(ctx context.Context, cfg serveConfig, log *slog.Logger,
 		return err
 	}
 	defer stopObligations()
-	notices, err := newNotices(cfg.dataDir, st, cfg.notify.notice, obligations, log)
+	notices, err := newNotices(cfg.dataDir, st, obligations, cfg.notify.notice, log)
 	if err != nil {
 		return err
 	}
