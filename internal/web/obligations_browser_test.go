@@ -120,7 +120,8 @@ func (p *page) shot(dir, name, sel string) {
 // and the page shows each delivery with its proof. Initech's
 // administrator lands on its portal, sees only its own notice, may not
 // open Hooli's, and acknowledges it, which the incident page then shows.
-// Screenshots: incident-obligations.png, incident-notices.png, portal.png.
+// Screenshots: incident-obligations.png, incident-notices.png, portal.png
+// and portal-list.png.
 func TestBrowserObligationsAndPortal(t *testing.T) {
 	chrome := chromiumPath(t)
 	out := testOutput(t)
@@ -236,6 +237,13 @@ func TestBrowserObligationsAndPortal(t *testing.T) {
 		t.Errorf("after acknowledging: %q", got)
 	}
 	initech.screenshot(out, "portal.png")
+	initech.do("back to the list", chromedp.Navigate(e.srv.URL+"/portal"),
+		chromedp.WaitVisible(chromedp.ID("portal-notices")))
+	if got := initech.text(fmt.Sprintf("#portal-notice-%d", uk.ID)); !strings.Contains(got,
+		"user:u-initech") {
+		t.Errorf("the portal list after the acknowledgement: %q", got)
+	}
+	initech.screenshot(out, "portal-list.png")
 
 	comms.do("reload", chromedp.Navigate(e.srv.URL+inc),
 		chromedp.WaitVisible(chromedp.ID("notices")))
