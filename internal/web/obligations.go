@@ -171,6 +171,9 @@ type dutySection struct {
 	// ByTenant sums up each affected tenant's obligations for the scope
 	// section.
 	ByTenant map[string]*tenantDuties
+	// Overdue counts the open obligations past their deadline or flagged,
+	// for the page's head.
+	Overdue  int
 	Exercise bool // the obligations are an exercise's: tenants are never notified
 }
 
@@ -181,11 +184,14 @@ type tenantDuties struct {
 	Next          *obligationItem
 }
 
-// tally fills ByTenant from the obligations.
+// tally fills ByTenant and Overdue from the obligations.
 func (sec *dutySection) tally() {
 	sec.ByTenant = map[string]*tenantDuties{}
 	for i := range sec.Obligations {
 		o := &sec.Obligations[i]
+		if o.Open() && o.Overdue {
+			sec.Overdue++
+		}
 		if o.Tenant == "" || !o.Open() {
 			continue
 		}

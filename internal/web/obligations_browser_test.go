@@ -293,6 +293,9 @@ func checkObligations(t *testing.T, p *page) {
 	if got := p.text(sel); !strings.HasSuffix(got, " left") || got >= first {
 		t.Errorf("countdown went from %q to %q, want less time left", first, got)
 	}
+	if got := p.text("#overdue-badge"); got != "3 obligations overdue" {
+		t.Errorf("the page's head says %q, want Globex Bank's 3 day-long deadlines overdue", got)
+	}
 	if got := p.text("#affected-globex-bank .duties"); !strings.Contains(got, "open") ||
 		!strings.Contains(got, "overdue") {
 		t.Errorf("Globex Bank in the affected tenants: %q, want open and overdue", got)
