@@ -137,7 +137,10 @@ func (s *Service) input(ctx context.Context, tx store.Tx, incidentID int64) (
 	regulation.Input, []store.ObligationRecord, bool, error) {
 	in := regulation.Input{Provider: s.provider, Facts: regulation.Facts{},
 		Sent: map[regulation.Key]time.Time{}}
-	marks, err := s.st.ExerciseMarks(ctx, store.MarkIncident, []int64{incidentID})
+	// every read goes through tx: it sees the transaction's writes, and on
+	// PostgreSQL a read on another connection could wait for a pool that
+	// the transactions hold
+	exercise, err := tx.IncidentExercise(ctx, incidentID)
 	if err != nil {
 		return in, nil, false, err
 	}
@@ -145,9 +148,17 @@ func (s *Service) input(ctx context.Context, tx store.Tx, incidentID int64) (
 	if err != nil {
 		return in, nil, false, err
 	}
-	profiles, err := s.tenants(ctx, affected)
+	ids := make([]string, len(affected))
+	for i, a := range affected {
+		ids[i] = a.Tenant
+	}
+	stored, err := tx.ObligationTenants(ctx, ids)
 	if err != nil {
 		return in, nil, false, err
+	}
+	profiles := map[string]scope.Tenant{}
+	for _, t := range stored {
+		profiles[t.ID] = t
 	}
 	byTenant := map[string]int{}
 	for _, a := range affected {
@@ -180,38 +191,7 @@ func (s *Service) input(ctx context.Context, tx store.Tx, incidentID int64) (
 			in.Sent[o.Record.Key] = at
 		}
 	}
-	return in, recs, marks[incidentID] != 0, nil
-}
-
-// fewTenants is how many affected tenants are read one by one; more are
-// read with one listing of every tenant.
-const fewTenants = 32
-
-// tenants returns the stored tenants of affected, by ID.
-func (s *Service) tenants(ctx context.Context, affected []store.AffectedTenant) (
-	map[string]scope.Tenant, error) {
-	out := map[string]scope.Tenant{}
-	if len(affected) > fewTenants {
-		all, err := s.st.ListTenants(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, t := range all {
-			out[t.ID] = t
-		}
-		return out, nil
-	}
-	for _, a := range affected {
-		t, err := s.st.GetTenant(ctx, a.Tenant)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-		case err != nil:
-			return nil, err
-		default:
-			out[a.Tenant] = *t
-		}
-	}
-	return out, nil
+	return in, recs, exercise != 0, nil
 }
 
 // sentAt returns when the record's notice was sent, if it was.

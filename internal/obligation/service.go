@@ -13,7 +13,6 @@ import (
 	"github.com/vigilsec/vigil/internal/audit"
 	"github.com/vigilsec/vigil/internal/incident"
 	"github.com/vigilsec/vigil/internal/regulation"
-	"github.com/vigilsec/vigil/internal/scope"
 	"github.com/vigilsec/vigil/internal/store"
 )
 
@@ -23,15 +22,6 @@ type Store interface {
 	store.Transactor
 	// GetIncident returns one incident, or store.ErrNotFound.
 	GetIncident(ctx context.Context, id int64) (*incident.Incident, error)
-	// GetTenant returns one tenant, or store.ErrNotFound.
-	GetTenant(ctx context.Context, id string) (*scope.Tenant, error)
-	// ListTenants returns every tenant.
-	ListTenants(ctx context.Context) ([]scope.Tenant, error)
-	// ListAffectedTenants returns the tenants an incident affects.
-	ListAffectedTenants(ctx context.Context, incidentID int64,
-		tenant string) ([]store.AffectedTenant, error)
-	// ExerciseMarks returns the exercise of each of ids that has one.
-	ExerciseMarks(ctx context.Context, kind string, ids []int64) (map[int64]int64, error)
 }
 
 // Config is what a Service needs. Store and Catalog are required.
@@ -154,7 +144,7 @@ func (s *Service) RecordFact(ctx context.Context, f store.IncidentFact) (*Result
 
 // maxAttempts bounds the tries of a change that lost a race with another
 // transaction on the same obligations (PostgreSQL).
-const maxAttempts = 3
+const maxAttempts = 5
 
 // recordFact is one attempt of RecordFact, in one transaction.
 func (s *Service) recordFact(ctx context.Context, f store.IncidentFact) (Result, error) {

@@ -42,7 +42,7 @@ func (c *clock) Set(t time.Time) {
 
 // world is a store with tenants and an incident, and a service over it.
 type world struct {
-	st  *sqlite.Store
+	st  store.Store
 	svc *obligation.Service
 	clk *clock
 	inc *incident.Incident
@@ -51,11 +51,20 @@ type world struct {
 // newWorld opens a SQLite store with the tenants acme (DE, personal
 // data), globex (FR, DORA financial entity) and initech (US, SEC
 // registrant), and an incident whose scope affects acme.
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
+	t.Helper()
+	return newWorldOn(t, func(clk *clock) (store.Store, error) {
+		return sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "vigil.db"),
+			sqlite.WithClock(clk.Now))
+	})
+}
+
+// newWorldOn is newWorld on the store that open returns.
+func newWorldOn(t testing.TB, open func(*clock) (store.Store, error)) *world {
 	t.Helper()
 	ctx := t.Context()
 	clk := &clock{now: t0}
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "vigil.db"), sqlite.WithClock(clk.Now))
+	st, err := open(clk)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +103,7 @@ func newWorld(t *testing.T) *world {
 
 // setScope saves scope revision rev affecting tenants and recomputes the
 // obligations in the same transaction, as the API does.
-func (w *world) setScope(t *testing.T, rev int64, tenants ...string) []regulation.Change {
+func (w *world) setScope(t testing.TB, rev int64, tenants ...string) []regulation.Change {
 	t.Helper()
 	var aff []scope.Affected
 	for _, tn := range tenants {
@@ -121,7 +130,7 @@ func (w *world) setScope(t *testing.T, rev int64, tenants ...string) []regulatio
 }
 
 // fact records a fact and fails the test on error.
-func (w *world) fact(t *testing.T, f store.IncidentFact) *obligation.Result {
+func (w *world) fact(t testing.TB, f store.IncidentFact) *obligation.Result {
 	t.Helper()
 	f.IncidentID = w.inc.ID
 	if f.By == "" {

@@ -74,8 +74,9 @@ func ViewOf(o *store.ObligationRecord, tenantName string, now time.Time) View {
 	if rec.State == regulation.StateNotRequired {
 		v.NotRequiredReason = rec.Reason
 	}
-	if !rec.WasOverdue() && rec.Overdue(now) {
-		// past the deadline and the watcher has not looked yet
+	if !rec.WasOverdue() && !o.Withdrawn && rec.Overdue(now) {
+		// past the deadline and the watcher has not looked yet (a
+		// withdrawn obligation is not watched)
 		v.Overdue, v.OverdueSince = true, timePtr(rec.Deadline)
 	}
 	if !rec.Deadline.IsZero() {

@@ -12,6 +12,7 @@ import (
 	"github.com/vigilsec/vigil/internal/audit"
 	"github.com/vigilsec/vigil/internal/notify"
 	"github.com/vigilsec/vigil/internal/obligation"
+	"github.com/vigilsec/vigil/internal/readiness"
 	"github.com/vigilsec/vigil/internal/regulation"
 	"github.com/vigilsec/vigil/internal/store"
 	"github.com/vigilsec/vigil/internal/team"
@@ -164,8 +165,9 @@ func TestWatcherOwnersEngaged(t *testing.T) {
 	w := newWorld(t)
 	w.addUsers(t)
 	ctx := t.Context()
-	if err := w.st.AddEngagements(ctx, []team.Engagement{{IncidentID: w.inc.ID, User: "bo",
-		Role: team.RoleCommander, Reason: "on call", EngagedAt: t0, EngagedBy: "user:bo"}}); err != nil {
+	err := w.st.AddEngagements(ctx, []team.Engagement{{IncidentID: w.inc.ID, User: "bo",
+		Role: team.RoleCommander, Reason: "on call", EngagedAt: t0, EngagedBy: "user:bo"}})
+	if err != nil {
 		t.Fatal(err)
 	}
 	w.fact(t, yes(regulation.FactAwareness, t0))
@@ -234,3 +236,43 @@ func sameSet(a, b []string) bool {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestWatcherExercise checks that an exercise's incident is watched too,
+// its alerts going to staff and saying it is an exercise.
+func TestWatcherExercise(t *testing.T) {
+	w := newWorld(t)
+	w.addUsers(t)
+	ctx := t.Context()
+	e := &readiness.Exercise{Name: "drill", Kind: readiness.ExerciseTabletop,
+		Status: readiness.ExercisePlanned, Objectives: []string{},
+		Participants: []readiness.Participant{}, Runs: []readiness.Run{}}
+	if err := w.st.CreateExercise(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.st.MarkExercise(ctx, store.MarkIncident, w.inc.ID, e.ID); err != nil {
+		t.Fatal(err)
+	}
+	w.fact(t, yes(regulation.FactAwareness, t0))
+	w.clk.Set(t0.Add(12 * time.Hour))
+	if _, err := newWatcher(t, w).Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p, err := w.st.ListNotifications(ctx, store.NotificationFilter{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, m := range p.Items {
+		if !strings.Contains(m.Key, gdpr) {
+			continue
+		}
+		n++
+		if !strings.HasPrefix(m.Subject, "[EXERCISE ") || !strings.Contains(m.Body,
+			"no tenant is notified") || strings.Contains(m.Recipient, "acme.example") {
+			t.Errorf("exercise alert to %s: %q", m.Recipient, m.Subject)
+		}
+	}
+	if n == 0 {
+		t.Error("no alert about the exercise's obligation")
+	}
+}

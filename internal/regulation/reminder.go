@@ -28,14 +28,14 @@ func DefaultSchedule() Schedule {
 // reminders are in increasing order.
 func (s Schedule) Validate() error {
 	for i, f := range s.Reminders {
-		if f <= 0 || f >= 1 {
+		if !(f > 0 && f < 1) { // NaN too
 			return fmt.Errorf("reminder %d: %v: want a fraction above 0 and below 1", i+1, f)
 		}
 		if i > 0 && f <= s.Reminders[i-1] {
 			return fmt.Errorf("reminder %d: %v: list the fractions in increasing order", i+1, f)
 		}
 	}
-	if s.Escalation <= 0 || s.Escalation >= 1 {
+	if !(s.Escalation > 0 && s.Escalation < 1) {
 		return fmt.Errorf("escalation: %v: want a fraction above 0 and below 1", s.Escalation)
 	}
 	return nil

@@ -2,6 +2,7 @@ package regulation
 
 import (
 	"errors"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -247,7 +248,8 @@ func TestReminders(t *testing.T) {
 		t.Errorf("custom schedule at 80%%: %v", got)
 	}
 	for _, bad := range []Schedule{{Reminders: []float64{0.5, 0.4}, Escalation: 0.9},
-		{Reminders: []float64{1}, Escalation: 0.9}, {Escalation: 0}} {
+		{Reminders: []float64{1}, Escalation: 0.9}, {Escalation: 0},
+		{Reminders: []float64{math.NaN()}, Escalation: 0.9}, {Escalation: math.NaN()}} {
 		if bad.Validate() == nil {
 			t.Errorf("Validate(%+v) = nil, want an error", bad)
 		}

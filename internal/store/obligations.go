@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/internal/regulation"
+	"github.com/vigilsec/vigil/internal/scope"
 )
 
 // Obligations keeps what decides an incident's regulatory obligations and
@@ -53,6 +54,13 @@ type ObligationTx interface {
 	// transaction: it sees a scope saved by it.
 	ListAffectedTenants(ctx context.Context, incidentID int64,
 		tenant string) ([]AffectedTenant, error)
+	// ObligationTenants returns the stored tenants among ids, by ID, read
+	// in the transaction (no second connection: a pool that transactions
+	// fill cannot deadlock it).
+	ObligationTenants(ctx context.Context, ids []string) ([]scope.Tenant, error)
+	// IncidentExercise returns the exercise that marks the incident (see
+	// Readiness.MarkExercise), 0 for a real one, read in the transaction.
+	IncidentExercise(ctx context.Context, incidentID int64) (int64, error)
 }
 
 // IncidentFact is one entry of an incident's fact history: what was
@@ -179,4 +187,14 @@ func (g *guard) ListAffectedTenants(ctx context.Context, incidentID int64, tenan
 	[]AffectedTenant, error) {
 	out, err := g.tx.ListAffectedTenants(ctx, incidentID, tenant)
 	return out, g.check(err)
+}
+
+func (g *guard) ObligationTenants(ctx context.Context, ids []string) ([]scope.Tenant, error) {
+	out, err := g.tx.ObligationTenants(ctx, ids)
+	return out, g.check(err)
+}
+
+func (g *guard) IncidentExercise(ctx context.Context, incidentID int64) (int64, error) {
+	ex, err := g.tx.IncidentExercise(ctx, incidentID)
+	return ex, g.check(err)
 }

@@ -3,11 +3,13 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/vigilsec/vigil/internal/scope"
 	"github.com/vigilsec/vigil/internal/store"
 )
 
@@ -224,4 +226,32 @@ func (tx *txn) ListAffectedTenants(ctx context.Context, incidentID int64, tenant
 		return nil, fmt.Errorf("list tenants of incident %d: %w", incidentID, err)
 	}
 	return out, nil
+}
+
+// ObligationTenants returns the stored tenants among ids, in the
+// transaction.
+func (tx *txn) ObligationTenants(ctx context.Context, ids []string) ([]scope.Tenant, error) {
+	if ids == nil {
+		ids = []string{}
+	}
+	out, err := queryDocs[scope.Tenant](ctx, tx, `SELECT 0::bigint, doc::text FROM tenants
+		WHERE id = ANY($1::text[]) ORDER BY id`, nil, ids)
+	if err != nil {
+		return nil, fmt.Errorf("tenants of obligations: %w", err)
+	}
+	return out, nil
+}
+
+// IncidentExercise returns the exercise mark of an incident, in the
+// transaction.
+func (tx *txn) IncidentExercise(ctx context.Context, incidentID int64) (int64, error) {
+	var ex int64
+	err := tx.QueryRow(ctx, `SELECT exercise_id FROM exercise_marks
+		WHERE kind = $1 AND object_id = $2`, store.MarkIncident, incidentID).Scan(&ex)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	} else if err != nil {
+		return 0, fmt.Errorf("exercise mark of incident %d: %w", incidentID, err)
+	}
+	return ex, nil
 }

@@ -4,9 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
+	"github.com/vigilsec/vigil/internal/scope"
 	"github.com/vigilsec/vigil/internal/store"
 )
 
@@ -232,4 +236,40 @@ func (tx *txn) ListAffectedTenants(ctx context.Context, incidentID int64, tenant
 		return nil, fmt.Errorf("list tenants of incident %d: %w", incidentID, err)
 	}
 	return out, nil
+}
+
+// ObligationTenants returns the stored tenants among ids, in the
+// transaction.
+func (tx *txn) ObligationTenants(ctx context.Context, ids []string) ([]scope.Tenant, error) {
+	out := []scope.Tenant{}
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), 500)]
+		ids = ids[len(chunk):]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		got, err := queryDocs[scope.Tenant](ctx, tx.Tx, `SELECT 0, doc FROM tenants
+			WHERE id IN (`+placeholders(len(chunk))+`)`, nil, args...)
+		if err != nil {
+			return nil, fmt.Errorf("tenants of obligations: %w", err)
+		}
+		out = append(out, got...)
+	}
+	slices.SortFunc(out, func(a, b scope.Tenant) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// IncidentExercise returns the exercise mark of an incident, in the
+// transaction.
+func (tx *txn) IncidentExercise(ctx context.Context, incidentID int64) (int64, error) {
+	var ex int64
+	err := tx.QueryRowContext(ctx, `SELECT exercise_id FROM exercise_marks
+		WHERE kind = ? AND object_id = ?`, store.MarkIncident, incidentID).Scan(&ex)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	} else if err != nil {
+		return 0, fmt.Errorf("exercise mark of incident %d: %w", incidentID, err)
+	}
+	return ex, nil
 }

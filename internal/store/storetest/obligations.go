@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/vigilsec/vigil/internal/readiness"
 	"github.com/vigilsec/vigil/internal/regulation"
 	"github.com/vigilsec/vigil/internal/scope"
 	"github.com/vigilsec/vigil/internal/store"
@@ -276,6 +277,21 @@ func testObligationFilters(t *testing.T, s store.Store) {
 func testObligationTxReads(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	inc := createIncident(t, s, newIncident(base))
+	for _, id := range []string{"acme", "zeta"} {
+		if err := s.CreateTenant(ctx, sampleTenant(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ex := &readiness.Exercise{Name: "drill", Kind: readiness.ExerciseTabletop,
+		Status: readiness.ExercisePlanned, Objectives: []string{},
+		Participants: []readiness.Participant{}, Runs: []readiness.Run{}}
+	if err := s.CreateExercise(ctx, ex); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkExercise(ctx, store.MarkIncident, inc.ID, ex.ID); err != nil {
+		t.Fatal(err)
+	}
+	wantEx := ex.ID
 	errRollback := errors.New("roll back")
 	for _, commit := range []bool{false, true} {
 		err := inTx(t, s, func(ctx context.Context, tx store.Tx) error {
@@ -315,6 +331,17 @@ func testObligationTxReads(t *testing.T, s store.Store) {
 			got, err := tx.ListObligations(ctx, store.ObligationFilter{IncidentID: inc.ID})
 			if err != nil || len(got) != 1 {
 				t.Errorf("ListObligations in tx = %d, %v; want 1", len(got), err)
+			}
+			tenants, err := tx.ObligationTenants(ctx, []string{"zeta", "nope", "acme"})
+			if err != nil || len(tenants) != 2 || tenants[0].ID != "acme" ||
+				tenants[1].ID != "zeta" || tenants[0].Name == "" {
+				t.Errorf("ObligationTenants = %v, %v; want acme and zeta", tenants, err)
+			}
+			if got, err := tx.ObligationTenants(ctx, nil); err != nil || len(got) != 0 {
+				t.Errorf("ObligationTenants(none) = %v, %v", got, err)
+			}
+			if ex, err := tx.IncidentExercise(ctx, inc.ID); err != nil || ex != wantEx {
+				t.Errorf("IncidentExercise = %d, %v; want %d", ex, err, wantEx)
 			}
 			if !commit {
 				return errRollback
