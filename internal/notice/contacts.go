@@ -21,8 +21,9 @@ type ContactHooks struct {
 	Store interface {
 		ListContacts(ctx context.Context, f store.ContactFilter) ([]scope.Contact, error)
 	}
-	// Secret is the operator's signing key of tenant webhooks (flag
-	// --notice-webhook-secret); empty: tenant webhooks fail their attempts.
+	// Secret is the operator's signing key of tenant webhooks (vigil serve
+	// reads it from VIGIL_NOTICE_WEBHOOK_SECRET); empty: tenant webhooks
+	// fail their attempts.
 	Secret notify.Secret
 }
 
@@ -38,8 +39,8 @@ func TenantSecret(secret notify.Secret, tenant string) notify.Secret {
 // ContactWebhook returns the webhook of contact id.
 func (h ContactHooks) ContactWebhook(ctx context.Context, id int64) (*notify.Webhook, error) {
 	if h.Secret == "" {
-		return nil, errors.New("no signing secret for tenant webhooks " +
-			"(--notice-webhook-secret)")
+		return nil, errors.New("no signing key for tenant webhooks " +
+			"(VIGIL_NOTICE_WEBHOOK_SECRET)")
 	}
 	cs, err := h.Store.ListContacts(ctx, store.ContactFilter{})
 	if err != nil {
