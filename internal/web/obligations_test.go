@@ -1,6 +1,10 @@
 package web
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/vigilsec/vigil/internal/regulation"
+)
 
 func TestTimeLeft(t *testing.T) {
 	for _, tc := range []struct {
@@ -18,5 +22,62 @@ func TestTimeLeft(t *testing.T) {
 		if got := timeLeft(tc.secs); got != tc.want {
 			t.Errorf("timeLeft(%d) = %q, want %q", tc.secs, got, tc.want)
 		}
+	}
+}
+
+func TestClearable(t *testing.T) {
+	ev := func(actions ...string) []regulation.Event {
+		var out []regulation.Event
+		for _, a := range actions {
+			out = append(out, regulation.Event{Action: a})
+		}
+		return out
+	}
+	secs := func(n int64) *int64 { return &n }
+	for _, tc := range []struct {
+		name string
+		o    obligationItem
+		want bool
+	}{
+		{"never flagged", obligationItem{State: "pending", SecondsLeft: secs(60)}, false},
+		{"flagged, deadline moved later", obligationItem{State: "pending",
+			SecondsLeft: secs(60), History: ev("transition", "overdue")}, true},
+		{"flagged, still late", obligationItem{State: "drafted", SecondsLeft: secs(-1),
+			History: ev("overdue")}, false},
+		{"flagged, sent late", obligationItem{State: "sent", SecondsLeft: secs(-600),
+			History: ev("overdue", "transition")}, true},
+		{"cleared", obligationItem{State: "sent", SecondsLeft: secs(-600),
+			History: ev("overdue", "overdue-cleared")}, false},
+		{"flagged again", obligationItem{State: "pending", SecondsLeft: secs(5),
+			History: ev("overdue", "overdue-cleared", "rescheduled", "overdue")}, true},
+	} {
+		if got := tc.o.Clearable(); got != tc.want {
+			t.Errorf("%s: Clearable() = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestTally(t *testing.T) {
+	secs := func(n int64) *int64 { return &n }
+	sec := &dutySection{Obligations: []obligationItem{
+		{Key: "a/x@acme", Tenant: "acme", State: "pending", SecondsLeft: secs(500)},
+		{Key: "a/y@acme", Tenant: "acme", State: "drafted", SecondsLeft: secs(-5), Overdue: true},
+		{Key: "a/z@acme", Tenant: "acme", State: "sent", SecondsLeft: secs(-50), Overdue: true},
+		{Key: "b/x@acme", Tenant: "acme", State: "pending", Withdrawn: true,
+			SecondsLeft: secs(-900)},
+		{Key: "c/x@hooli", Tenant: "hooli", State: "pending"},
+		{Key: "d/x", State: "pending", SecondsLeft: secs(-1), Overdue: true},
+	}}
+	sec.tally()
+	acme, hooli := sec.ByTenant["acme"], sec.ByTenant["hooli"]
+	if acme == nil || acme.Open != 2 || acme.Overdue != 1 || acme.Next == nil ||
+		acme.Next.Key != "a/y@acme" {
+		t.Errorf("acme: %+v, want 2 open, 1 overdue, next a/y@acme", acme)
+	}
+	if hooli == nil || hooli.Open != 1 || hooli.Next != nil {
+		t.Errorf("hooli: %+v, want 1 open without a deadline", hooli)
+	}
+	if sec.Overdue != 2 {
+		t.Errorf("overdue %d, want 2 (acme's drafted one and the authority's)", sec.Overdue)
 	}
 }
