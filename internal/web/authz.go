@@ -119,6 +119,25 @@ var pagePermissions = map[string]access{
 		auth.RoleServiceEngineer),
 	"POST /follow-ups/{id}/rule": allow(responders...),
 	"GET /dashboard":             allow(staff...),
+
+	// Regulatory obligations and notices on the incident page: the roles
+	// of the API routes they call (internal/api/authz.go). Legal approves,
+	// communications sends; a tenant's administrator reads and
+	// acknowledges its own tenant's sent notices in the portal, which
+	// staff may read for every tenant (as the API allows).
+	"POST /incidents/{id}/facts": allow(auth.RoleAdmin, auth.RoleResponder, auth.RoleLegal),
+	"POST /incidents/{id}/obligations/draft": allow(auth.RoleAdmin, auth.RoleResponder,
+		auth.RoleLegal, auth.RoleCommunications),
+	"POST /incidents/{id}/obligations/not-required":  allow(auth.RoleAdmin, auth.RoleLegal),
+	"POST /incidents/{id}/obligations/reinstate":     allow(auth.RoleAdmin, auth.RoleLegal),
+	"POST /incidents/{id}/obligations/clear-overdue": allow(auth.RoleAdmin, auth.RoleLegal),
+	"POST /incidents/{id}/notices/{nid}": allow(auth.RoleAdmin, auth.RoleResponder,
+		auth.RoleLegal, auth.RoleCommunications),
+	"POST /incidents/{id}/notices/{nid}/approve": allow(auth.RoleLegal),
+	"POST /incidents/{id}/notices/{nid}/send":    allow(auth.RoleAdmin, auth.RoleCommunications),
+	"GET /portal":                   allow(tenantReaders...),
+	"GET /portal/{id}":              allow(tenantReaders...),
+	"POST /portal/{id}/acknowledge": allow(auth.RoleTenantAdmin),
 }
 
 // can reports whether p may use the page route key.

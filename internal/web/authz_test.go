@@ -21,7 +21,7 @@ func TestFormsByRole(t *testing.T) {
 	e := newEnv(t, nil)
 	alertID, incID := e.seed(t)
 	ids := strings.NewReplacer("{id}", "1", "{task}", "1", "{member}", "1", "{rule}", "1",
-		"{ev}", "1")
+		"{ev}", "1", "{nid}", "1")
 	s := &server{}
 	for _, role := range auth.Roles {
 		b := e.signIn(t, role)

@@ -26,6 +26,13 @@ const evidenceFile = "psh_lsass_memory_dump_comsvcs.json"
 // in there as role.
 func (p *page) otherUser(role string) *page {
 	p.t.Helper()
+	return p.otherUserNamed("u-" + role)
+}
+
+// otherUserNamed opens a browser context of its own signed in as the user
+// name.
+func (p *page) otherUserNamed(name string) *page {
+	p.t.Helper()
 	ctx, cancel := chromedp.NewContext(p.ctx, chromedp.WithNewBrowserContext())
 	p.t.Cleanup(cancel)
 	// The first run creates the tab and binds it to its context: no
@@ -34,7 +41,7 @@ func (p *page) otherUser(role string) *page {
 		p.t.Fatalf("open a browser context: %v", err)
 	}
 	o := &page{t: p.t, ctx: ctx, base: p.base}
-	o.signIn(role)
+	o.signInAs(name)
 	return o
 }
 

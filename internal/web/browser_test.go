@@ -139,13 +139,19 @@ func (p *page) text(sel string) string {
 
 func (p *page) signIn(role string) {
 	p.t.Helper()
+	p.signInAs("u-" + role)
+}
+
+// signInAs signs in as the user name.
+func (p *page) signInAs(name string) {
+	p.t.Helper()
 	p.do("open sign-in", chromedp.Navigate(p.base+"/login"))
-	status := p.submit("sign in as "+role,
-		chromedp.SendKeys(chromedp.CSS(`input[name=name]`), "u-"+role),
+	status := p.submit("sign in as "+name,
+		chromedp.SendKeys(chromedp.CSS(`input[name=name]`), name),
 		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), testPassword),
 		chromedp.Click(chromedp.ID("sign-in")))
 	if status != http.StatusOK {
-		p.t.Fatalf("sign in as %s: status %d", role, status)
+		p.t.Fatalf("sign in as %s: status %d", name, status)
 	}
 }
 

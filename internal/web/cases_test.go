@@ -55,9 +55,10 @@ func TestCasesPage(t *testing.T) {
 	tenant := e.signIn(t, auth.RoleTenantAdmin)
 	fileCase(t, tenant, "Acme <b>portal</b> slow", "globex") // filed for acme anyway
 
+	// A tenant's administrator lands on its notices (portal.go).
 	res, _ := tenant.get("/")
-	if loc := res.Header.Get("Location"); loc != "/cases" {
-		t.Errorf("tenant-admin home: redirect to %q, want /cases", loc)
+	if loc := res.Header.Get("Location"); loc != "/portal" {
+		t.Errorf("tenant-admin home: redirect to %q, want /portal", loc)
 	}
 	res, body := tenant.get("/cases")
 	if res.StatusCode != http.StatusOK {

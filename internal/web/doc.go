@@ -1,7 +1,9 @@
 // Package web serves Vigil's server-rendered user interface: sign-in, the
 // alert queue, the incident list and page (with its virtual team and phase
-// tasks), approvals, support cases and the audit trail,
-// as Go html/template pages with their stylesheet embedded in the binary.
+// tasks, its regulatory obligations and notices), approvals, support cases,
+// the tenant portal where a tenant's administrator acknowledges its notices,
+// and the audit trail, as Go html/template pages with their stylesheet and
+// one small script (deadline countdowns) embedded in the binary.
 //
 // The pages hold no rules of their own: every read and every change is a
 // call of the API handler (internal/api) in the same process, with the

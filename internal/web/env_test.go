@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vigilsec/vigil/internal/api"
 	"github.com/vigilsec/vigil/internal/audit"
@@ -18,6 +19,11 @@ import (
 	"github.com/vigilsec/vigil/internal/detect"
 	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/evidence"
+	"github.com/vigilsec/vigil/internal/notice"
+	"github.com/vigilsec/vigil/internal/notify"
+	"github.com/vigilsec/vigil/internal/notify/smtptest"
+	"github.com/vigilsec/vigil/internal/obligation"
+	"github.com/vigilsec/vigil/internal/regulation"
 	"github.com/vigilsec/vigil/internal/sigma"
 	"github.com/vigilsec/vigil/internal/store"
 	"github.com/vigilsec/vigil/internal/store/sqlite"
@@ -40,6 +46,19 @@ type env struct {
 	st    *sqlite.Store
 	ev    *evidence.Service
 	blobs *evidence.FileBlobs
+	// With envOptions.Notices: the SMTP peer that receives the e-mail
+	// notices and the outbox worker that the test runs (RunOnce).
+	smtp        *smtptest.Server
+	outbox      *notify.Worker
+	obligations *obligation.Service
+}
+
+// envOptions add parts to the env of newEnvWith.
+type envOptions struct {
+	// Notices wires the obligation and notice services into the API, with
+	// an outbox worker that e-mails to a real SMTP peer on loopback and
+	// keeps the proof of each delivery.
+	Notices bool
 }
 
 type noRules struct{}
@@ -48,6 +67,12 @@ func (noRules) Match(*event.Event, func(*sigma.Rule)) {}
 
 // newEnv starts the servers; rules nil means no detection.
 func newEnv(t *testing.T, rules detect.Rules) *env {
+	t.Helper()
+	return newEnvWith(t, rules, envOptions{})
+}
+
+// newEnvWith starts the servers with the parts opts asks for.
+func newEnvWith(t *testing.T, rules detect.Rules, opts envOptions) *env {
 	t.Helper()
 	ctx := t.Context()
 	dir := t.TempDir()
@@ -92,8 +117,13 @@ func newEnv(t *testing.T, rules detect.Rules) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := api.New(api.Config{Store: st, Pipeline: p, Evidence: ev, InsecureCookies: true,
-		PasswordParams: cheapPasswords})
+	cfg := api.Config{Store: st, Pipeline: p, Evidence: ev, InsecureCookies: true,
+		PasswordParams: cheapPasswords}
+	e := &env{st: st, ev: ev, blobs: blobs}
+	if opts.Notices {
+		e.wireNotices(t, &cfg, log)
+	}
+	h, err := api.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,9 +135,45 @@ func newEnv(t *testing.T, rules detect.Rules) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(ui)
-	t.Cleanup(srv.Close)
-	return &env{srv: srv, st: st, ev: ev, blobs: blobs}
+	e.srv = httptest.NewServer(ui)
+	t.Cleanup(e.srv.Close)
+	return e
+}
+
+// wireNotices adds the obligation and notice services to cfg and starts
+// the SMTP peer and the outbox worker of the notices' e-mails.
+func (e *env) wireNotices(t *testing.T, cfg *api.Config, log *audit.Log) {
+	t.Helper()
+	cat, err := regulation.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	obs, err := obligation.New(obligation.Config{Store: e.st, Catalog: cat})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns, err := notice.New(notice.Config{Store: e.st, Catalog: cat, Obligations: obs,
+		Blobs: e.blobs, Audit: log, Provider: "Vigil Cloud",
+		Contact: "security@vigil-cloud.example", SuggestedActions: []string{
+			"Rotate the access keys of your storage buckets"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Obligations, cfg.Notices, e.obligations = obs, ns, obs
+	e.smtp = smtptest.Start(t, smtptest.Config{})
+	mail, err := notify.NewEmail(notify.SMTPConfig{Host: e.smtp.Host(), Port: e.smtp.Port(),
+		From: "Vigil Cloud <notices@vigil-cloud.example>", Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No webhook sender: a webhook delivery fails visibly and reaches no
+	// host beyond loopback.
+	e.outbox, err = notify.NewWorker(notify.WorkerConfig{Outbox: e.st,
+		Senders: map[notify.Channel]notify.Sender{notify.ChannelEmail: mail}, Audit: log,
+		Tx: store.View[notify.Tx]{Store: e.st}, Observer: ns.Observer()})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // browser is an HTTP client with its own cookies that does not follow

@@ -132,6 +132,7 @@ type incidentData struct {
 	Kinds      []incident.IndicatorKind
 	Choices    planChoices
 	Scope      *scopeSection // incidentscope.go
+	Duties     *dutySection  // obligations.go
 	Error      string
 	Can        map[string]bool
 
@@ -202,6 +203,9 @@ func (s *server) loadIncident(ctx context.Context, se *session, id string) (*inc
 		return nil, err
 	}
 	if err := loadScope(ctx, se, base, d); err != nil {
+		return nil, err
+	}
+	if err := loadDuties(ctx, se, base, d); err != nil {
 		return nil, err
 	}
 	for _, st := range d.Inc.Gates.EradicationSteps {

@@ -23,10 +23,11 @@ type pageSet struct {
 // pageNames are the page templates in templates/, besides layout.html.
 var pageNames = []string{"login", "alerts", "incidents", "incident", "audit", "error", "cases",
 	"teams", "notifications", "readiness", "inventory", "tenants", "tenant",
-	"postmortem", "dashboard"}
+	"postmortem", "dashboard", "portal", "portal_notice"}
 
 // pageParts are the templates a page includes besides its own.
-var pageParts = map[string][]string{"incident": {"templates/incident_scope.html"}}
+var pageParts = map[string][]string{"incident": {"templates/incident_scope.html",
+	"templates/incident_obligations.html"}}
 
 var funcs = template.FuncMap{
 	"when": func(t time.Time) string {
@@ -64,6 +65,13 @@ var funcs = template.FuncMap{
 			}
 		}
 		return out
+	},
+	"left": timeLeft,
+	"deref": func(p *int64) int64 {
+		if p == nil {
+			return 0
+		}
+		return *p
 	},
 	"lastSeverity": func(ds []incident.SeverityDecision) *incident.SeverityDecision {
 		if len(ds) == 0 {
@@ -109,8 +117,12 @@ func menu(p *auth.Principal, path string) []menuItem {
 		{"Alerts", "/alerts"}, {"Incidents", "/incidents"}, {"Cases", "/cases"},
 		{"Teams", "/teams"}, {"Notifications", "/notifications"}, {"Readiness", "/readiness"},
 		{"Inventory", "/inventory"}, {"Tenants", "/tenants"}, {"Dashboard", "/dashboard"},
-		{"Audit trail", "/audit"},
+		{"Audit trail", "/audit"}, {"Notices", "/portal"},
 	} {
+		// The portal is a tenant's landing page; staff reach it by URL.
+		if m.href == "/portal" && p.Tenant == "" {
+			continue
+		}
 		if can(p, "GET "+m.href) {
 			items = append(items, menuItem{Label: m.label, Href: m.href,
 				Active: strings.HasPrefix(path, m.href)})

@@ -149,6 +149,18 @@ func (s *server) routes() []route {
 		{"POST", "/follow-ups/{id}", s.moveFollowUp},
 		{"POST", "/follow-ups/{id}/rule", s.linkRule},
 		{"GET", "/dashboard", s.dashboard},
+		{"POST", "/incidents/{id}/facts", s.recordFact},
+		{"POST", "/incidents/{id}/obligations/draft", s.draftNotice},
+		{"POST", "/incidents/{id}/obligations/not-required", s.obligationReason("not-required")},
+		{"POST", "/incidents/{id}/obligations/reinstate", s.obligationReason("reinstate")},
+		{"POST", "/incidents/{id}/obligations/clear-overdue",
+			s.obligationReason("clear-overdue")},
+		{"POST", "/incidents/{id}/notices/{nid}", s.editNotice},
+		{"POST", "/incidents/{id}/notices/{nid}/approve", s.approveNotice},
+		{"POST", "/incidents/{id}/notices/{nid}/send", s.sendNotice},
+		{"GET", "/portal", s.portalList},
+		{"GET", "/portal/{id}", s.portalNotice},
+		{"POST", "/portal/{id}/acknowledge", s.acknowledgeNotice},
 	}
 }
 
@@ -285,8 +297,13 @@ func secure(next http.Handler) http.Handler {
 	})
 }
 
-// home sends the user to the first page its roles open.
+// home sends the user to the first page its roles open: a tenant's
+// administrator to its notices.
 func (s *server) home(w http.ResponseWriter, r *http.Request, se *session) {
+	if se.Principal.Tenant != "" && can(se.Principal, "GET /portal") {
+		http.Redirect(w, r, "/portal", http.StatusSeeOther)
+		return
+	}
 	if !can(se.Principal, "GET /incidents") && can(se.Principal, "GET /cases") {
 		http.Redirect(w, r, "/cases", http.StatusSeeOther)
 		return
