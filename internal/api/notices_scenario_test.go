@@ -229,16 +229,17 @@ func (w *noticeWorld) mails(skip int) []string {
 
 // noticeJSON is the part of a NoticeView the scenario reads.
 type noticeJSON struct {
-	ID         int64  `json:"id"`
-	Key        string `json:"obligation_key"`
-	Tenant     string `json:"tenant"`
-	TenantName string `json:"tenant_name"`
-	Party      string `json:"party"`
-	Lang       string `json:"lang"`
-	Subject    string `json:"subject"`
-	Body       string `json:"body"`
-	State      string `json:"state"`
-	Hash       string `json:"content_hash"`
+	ID         int64    `json:"id"`
+	Key        string   `json:"obligation_key"`
+	Tenant     string   `json:"tenant"`
+	TenantName string   `json:"tenant_name"`
+	Party      string   `json:"party"`
+	Lang       string   `json:"lang"`
+	Missing    []string `json:"missing"`
+	Subject    string   `json:"subject"`
+	Body       string   `json:"body"`
+	State      string   `json:"state"`
+	Hash       string   `json:"content_hash"`
 	Deliveries []struct {
 		Channel    string    `json:"channel"`
 		Recipient  string    `json:"recipient"`

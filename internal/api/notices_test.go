@@ -3,11 +3,13 @@ package api_test
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/vigilsec/vigil/internal/audit"
 	"github.com/vigilsec/vigil/internal/readiness"
+	"github.com/vigilsec/vigil/internal/regulation"
 	"github.com/vigilsec/vigil/internal/store"
 )
 
@@ -52,14 +54,30 @@ func TestNoticeEditing(t *testing.T) {
 		http.StatusPreconditionFailed)
 	w.f.send(t, "PUT", np, map[string]any{"subject": " ", "body": "x"}, "If-Match", `"v1"`).
 		want(t, "empty subject", http.StatusUnprocessableEntity, "field", "subject")
-	w.f.send(t, "PUT", np, edit, "If-Match", `"v1"`).want(t, "edit", http.StatusOK,
+	if len(n.Missing) == 0 {
+		t.Fatalf("draft misses nothing; the test needs a draft with placeholders:\n%s", n.Body)
+	}
+	// Completing one placeholder takes only that element off the list.
+	first := "[to be completed: " + regulation.ElementLabel(n.Missing[0], "en") + "]"
+	partial := map[string]any{"subject": n.Subject,
+		"body": strings.Replace(n.Body, first, "Completed by legal.", 1)}
+	a = w.f.send(t, "PUT", np, partial, "If-Match", `"v1"`)
+	a.want(t, "partial edit", http.StatusOK)
+	if got := decodeNotice(t, a).Missing; !slices.Equal(got, n.Missing[1:]) {
+		t.Errorf("missing after completing %s: %v, want %v", n.Missing[0], got, n.Missing[1:])
+	}
+	a = w.f.send(t, "PUT", np, edit, "If-Match", `"v2"`)
+	a.want(t, "edit", http.StatusOK,
 		"subject", "Security incident at Example Cloud", "state", "draft")
+	if got := decodeNotice(t, a).Missing; len(got) != 0 {
+		t.Errorf("missing after an edit without placeholders: %v, want none", got)
+	}
 	lena.send(t, "POST", np+"/approve", nil).want(t, "approve", http.StatusOK,
 		"state", "approved")
-	a = w.f.send(t, "PUT", np, edit, "If-Match", `"v3"`)
+	a = w.f.send(t, "PUT", np, edit, "If-Match", `"v4"`)
 	a.want(t, "edit after approval", http.StatusOK, "state", "draft")
-	if a.etag != `"v4"` {
-		t.Errorf("ETag after the second edit %s, want \"v4\"", a.etag)
+	if a.etag != `"v5"` {
+		t.Errorf("ETag after the third edit %s, want \"v5\"", a.etag)
 	}
 	if v := w.obligations(t, path)[key]; v.State != "drafted" {
 		t.Errorf("obligation after editing the approved notice: %s, want drafted", v.State)
@@ -85,8 +103,8 @@ func TestNoticeEditing(t *testing.T) {
 	lena.send(t, "POST", ap+"/approve", nil).want(t, "approve", http.StatusOK)
 	cole.send(t, "POST", ap+"/send", map[string]any{}).want(t, "file without reference",
 		http.StatusUnprocessableEntity, "field", "reference")
-	if got := w.f.auditCount(t, audit.NoticeEdited); got != 2 {
-		t.Errorf("%d notice.edited entries, want 2", got)
+	if got := w.f.auditCount(t, audit.NoticeEdited); got != 3 {
+		t.Errorf("%d notice.edited entries, want 3", got)
 	}
 }
 

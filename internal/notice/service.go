@@ -229,6 +229,7 @@ func (s *Service) Edit(ctx context.Context, by Actor, incidentID, id, version in
 	}
 	now, reopened := s.now(), n.State == store.NoticeApproved
 	n.Version, n.Subject, n.Body, n.UpdatedBy = version, subject, body, by.ID
+	n.Missing = regulation.Unfilled(n.Lang, n.Missing, subject+"\n"+body)
 	if reopened {
 		n.State, n.ApprovedBy, n.Approved = store.NoticeDraft, "", time.Time{}
 	}

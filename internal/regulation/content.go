@@ -1,6 +1,10 @@
 package regulation
 
-import "sort"
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
 
 // Content elements a notice may be required to hold (Stage.Content). A
 // notice template shows each with {{element "name"}}; the catalog check
@@ -99,4 +103,21 @@ func ElementLabel(name, lang string) string {
 var placeholders = map[string]string{
 	"en": "[to be completed: %s]",
 	"de": "[noch zu ergänzen: %s]",
+}
+
+// Unfilled returns the elements of missing (a draft's Missing, in lang)
+// whose placeholder text still appears in text: after an edit, those that
+// nobody completed yet. It never returns nil.
+func Unfilled(lang string, missing []string, text string) []string {
+	form, ok := placeholders[lang]
+	if !ok {
+		form = placeholders["en"]
+	}
+	out := []string{}
+	for _, name := range missing {
+		if strings.Contains(text, fmt.Sprintf(form, ElementLabel(name, lang))) {
+			out = append(out, name)
+		}
+	}
+	return out
 }

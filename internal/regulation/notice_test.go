@@ -2,6 +2,7 @@ package regulation
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -173,4 +174,42 @@ func FuzzParseNotice(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestUnfilled checks that an edit which completes an element takes it off
+// a draft's missing list, in the draft's language, and keeps the rest.
+func TestUnfilled(t *testing.T) {
+	t.Parallel()
+	c := mustBuiltin(t)
+	obs, err := c.Compute(Input{Facts: scenarioFacts(t), Tenants: scenarioTenants()[:1]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ob Obligation
+	for _, o := range obs {
+		if o.Key.Regime == "gdpr-art33-2" {
+			ob = o
+		}
+	}
+	for _, lang := range []string{"en", "de"} {
+		d, err := c.Draft(ob, lang, Summary{IncidentID: "INC-8", Tenant: "Klinikum Nord"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(d.Missing) < 2 {
+			t.Fatalf("%s draft misses %v; want at least two elements", lang, d.Missing)
+		}
+		if got := Unfilled(lang, d.Missing, d.Body); !slices.Equal(got, d.Missing) {
+			t.Errorf("%s: unedited draft: unfilled %v, want %v", lang, got, d.Missing)
+		}
+		first := fmt.Sprintf(placeholders[lang], ElementLabel(d.Missing[0], lang))
+		edited := strings.Replace(d.Body, first, "Filled in by legal.", 1)
+		if got := Unfilled(lang, d.Missing, edited); !slices.Equal(got, d.Missing[1:]) {
+			t.Errorf("%s: after completing %s: unfilled %v, want %v", lang, d.Missing[0],
+				got, d.Missing[1:])
+		}
+	}
+	if got := Unfilled("en", nil, "anything"); got == nil || len(got) != 0 {
+		t.Errorf("nothing missing: %#v, want an empty list", got)
+	}
 }
