@@ -14,11 +14,12 @@ import (
 // reminders; each person gets at most one of each kind per ISO week.
 const remindEvery = time.Hour
 
-// startReminders queues the readiness reminders and those of overdue
-// post-mortem follow-ups now and every remindEvery until ctx ends; the
-// returned function stops it and waits.
+// startReminders queues the readiness reminders, those of overdue
+// post-mortem follow-ups and those of tenant contacts stale after
+// staleAfter now and every remindEvery until ctx ends; the returned
+// function stops it and waits.
 func startReminders(ctx context.Context, svc *readiness.Service, st store.Store,
-	log *slog.Logger) func() {
+	staleAfter time.Duration, log *slog.Logger) func() {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -38,6 +39,13 @@ func startReminders(ctx context.Context, svc *readiness.Service, st store.Store,
 				log.Warn("follow-up reminders", "err", err)
 			} else if fu.Owners+fu.Team > 0 {
 				log.Info("follow-up reminders queued", "owners", fu.Owners, "team", fu.Team)
+			}
+			sc, err := api.ContactReminders(ctx, st, staleAfter, time.Now())
+			if err != nil && ctx.Err() == nil {
+				log.Warn("stale contact reminders", "err", err)
+			} else if sc.Communications+sc.TenantAdmins > 0 {
+				log.Info("stale contact reminders queued", "stale", sc.Stale,
+					"communications", sc.Communications, "tenant_admins", sc.TenantAdmins)
 			}
 			select {
 			case <-ctx.Done():

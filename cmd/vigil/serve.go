@@ -333,7 +333,7 @@ func serveUntilDone(ctx context.Context, cfg serveConfig, log *slog.Logger,
 	if err != nil {
 		return err
 	}
-	defer startReminders(ctx, ready, st, log)()
+	defer startReminders(ctx, ready, st, time.Duration(cfg.staleDays)*24*time.Hour, log)()
 	handler, err := api.New(api.Config{
 		Store: st, Pipeline: pipeline, Logger: log, Evidence: ev,
 		Gatherer: reg, Registerer: reg, MetricsPublic: cfg.metricsPublic,

@@ -350,6 +350,7 @@ func (s *server) routes() []route {
 		{"DELETE", "/api/v1/tenants/{id}/contacts/{contact}", true,
 			http.HandlerFunc(s.deleteContact)},
 		{"GET", "/api/v1/contacts/stale", true, http.HandlerFunc(s.staleContacts)},
+		{"POST", "/api/v1/contacts/reminders", true, http.HandlerFunc(s.postContactReminders)},
 		{"GET", "/api/v1/incidents/{id}/scope", true, http.HandlerFunc(s.getScope)},
 		{"PUT", "/api/v1/incidents/{id}/scope", true, http.HandlerFunc(s.putScope)},
 		{"GET", "/api/v1/incidents/{id}/scope/history", true, http.HandlerFunc(s.scopeHistory)},

@@ -171,6 +171,9 @@ var permissions = map[string]access{
 		auth.RoleTenantAdmin),
 	"GET /api/v1/contacts/stale": allow(auth.RoleAdmin, auth.RoleCommunications,
 		auth.RoleTenantAdmin),
+	// Admins send the stale-contact reminders at once, as those of
+	// follow-ups and readiness.
+	"POST /api/v1/contacts/reminders":             allow(auth.RoleAdmin),
 	"GET /api/v1/incidents/{id}/scope":            allow(staff...),
 	"PUT /api/v1/incidents/{id}/scope":            allow(scopeSetters...),
 	"GET /api/v1/incidents/{id}/scope/history":    allow(staff...),
