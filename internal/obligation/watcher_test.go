@@ -1,6 +1,9 @@
 package obligation_test
 
 import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -274,5 +277,110 @@ func TestWatcherExercise(t *testing.T) {
 	}
 	if n == 0 {
 		t.Error("no alert about the exercise's obligation")
+	}
+}
+
+// TestWatcherUndeliverable checks that an alert to people without an
+// e-mail address is not recorded as sent: it is listed as undelivered,
+// logged, and goes out at a later look once someone has an address.
+func TestWatcherUndeliverable(t *testing.T) {
+	w := newWorld(t)
+	ctx := t.Context()
+	for _, u := range []store.User{
+		{Name: "lee", Roles: []string{"legal"}},
+		{Name: "cy", Roles: []string{"communications"}},
+		{Name: "eve", Roles: []string{"executive"}},
+	} {
+		if err := w.st.CreateUser(ctx, &u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.fact(t, yes(regulation.FactAwareness, t0))
+	var logs bytes.Buffer
+	d := notify.NewDispatcher(w.st, store.NotifyDirectory(w.st))
+	wt, err := obligation.NewWatcher(obligation.WatcherConfig{Service: w.svc, People: w.st,
+		Notifier: d, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefix := itoa(w.inc.ID) + ":" + gdpr + ":"
+	for _, at := range []time.Duration{12 * time.Hour, 13 * time.Hour} {
+		w.clk.Set(t0.Add(at))
+		res, err := wt.Tick(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Alerts != 0 {
+			t.Errorf("tick at +%s: %d alerts counted, want 0 (nobody has an address)", at,
+				res.Alerts)
+		}
+	}
+	if got := filterPrefix(w.outbox(t), prefix); len(got) != 0 {
+		t.Errorf("outbox: %v, want nothing", got)
+	}
+	o := w.records(t)[gdpr]
+	if slices.Contains(o.Record.Alerts, "reminder-50") {
+		t.Errorf("alerts recorded %v: an undelivered reminder is recorded as sent",
+			o.Record.Alerts)
+	}
+	if diff := cmp.Diff([]string{"reminder-50"}, o.Record.Undelivered); diff != "" {
+		t.Errorf("undelivered (-want +got):\n%s", diff)
+	}
+	if v := obligation.ViewOf(&o, "", w.clk.Now()); !slices.Equal(v.UndeliveredAlerts,
+		[]string{"reminder-50"}) {
+		t.Errorf("view's undelivered_alerts %v, want [reminder-50]", v.UndeliveredAlerts)
+	}
+	for _, e := range o.Record.History {
+		if strings.Contains(e.Reason, "sent") {
+			t.Errorf("history says %q", e.Reason)
+		}
+	}
+	if n := w.auditCount(t, audit.ObligationAlerted); n != 0 {
+		t.Errorf("%d obligation.alerted entries, want 0", n)
+	}
+	if n := strings.Count(logs.String(), "obligation alert undeliverable"); n != 1 {
+		t.Errorf("%d undeliverable warnings over two looks, want 1:\n%s", n, logs.String())
+	}
+	if !strings.Contains(logs.String(), "kind=reminder") ||
+		!strings.Contains(logs.String(), "key="+gdpr) {
+		t.Errorf("warning without kind and key:\n%s", logs.String())
+	}
+
+	// lee gets an address: the next look sends the reminder, to lee only
+	u, err := w.st.UserByName(ctx, "lee")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Email = "lee@provider.example"
+	if err := w.st.UpdateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	w.clk.Set(t0.Add(14 * time.Hour))
+	res, err := wt.Tick(ctx)
+	if err != nil || res.Alerts != 1 {
+		t.Fatalf("tick after an address was added: %+v, %v; want 1 alert", res, err)
+	}
+	want := []string{prefix + "reminder:50 -> lee@provider.example"}
+	if diff := cmp.Diff(want, filterPrefix(w.outbox(t), prefix)); diff != "" {
+		t.Errorf("outbox (-want +got):\n%s", diff)
+	}
+	o = w.records(t)[gdpr]
+	if !slices.Contains(o.Record.Alerts, "reminder-50") || len(o.Record.Undelivered) != 0 {
+		t.Errorf("alerts %v, undelivered %v; want reminder-50 sent", o.Record.Alerts,
+			o.Record.Undelivered)
+	}
+	p, err := w.st.ListAudit(ctx, store.AuditFilter{Action: audit.ObligationAlerted, Limit: 10})
+	if err != nil || len(p.Items) != 1 {
+		t.Fatalf("obligation.alerted entries: %v, %v; want 1", p, err)
+	}
+	var d2 struct {
+		Recipients int      `json:"recipients"`
+		To         []string `json:"to"`
+	}
+	if err := json.Unmarshal(p.Items[0].Details, &d2); err != nil {
+		t.Fatal(err)
+	}
+	if d2.Recipients != 1 || !slices.Equal(d2.To, []string{"lee"}) {
+		t.Errorf("audit recipients %d %v, want 1 [lee]", d2.Recipients, d2.To)
 	}
 }

@@ -88,8 +88,12 @@ type Record struct {
 	// sending. Only ClearOverdue, with a reason, clears it.
 	OverdueSince time.Time `json:"overdue_since,omitzero"`
 	// Alerts are the reminders and escalations already sent, by name.
-	Alerts  []string `json:"alerts,omitempty"`
-	History []Event  `json:"history"`
+	Alerts []string `json:"alerts,omitempty"`
+	// Undelivered are the alerts that fell due but reached nobody (no
+	// recipient had an e-mail address), by name; they are not in Alerts,
+	// so the watcher tries them again.
+	Undelivered []string `json:"undelivered,omitempty"`
+	History     []Event  `json:"history"`
 }
 
 // NewRecord starts the handling of an obligation in state pending.
@@ -167,6 +171,7 @@ func (r Record) last() time.Time {
 func (r Record) clone() Record {
 	r.History = slices.Clone(r.History)
 	r.Alerts = slices.Clone(r.Alerts)
+	r.Undelivered = slices.Clone(r.Undelivered)
 	return r
 }
 
