@@ -384,3 +384,52 @@ func TestWatcherUndeliverable(t *testing.T) {
 		t.Errorf("audit recipients %d %v, want 1 [lee]", d2.Recipients, d2.To)
 	}
 }
+
+// TestSentThenDeadlineMovedEarlier checks that a notice sent in time
+// becomes overdue when a backdated awareness moves its deadline before the
+// send time, and stays so.
+func TestSentThenDeadlineMovedEarlier(t *testing.T) {
+	w := newWorld(t)
+	ctx := t.Context()
+	w.clk.Set(t0.Add(30 * time.Hour))
+	w.fact(t, yes(regulation.FactAwareness, t0.Add(30*time.Hour))) // deadline +54h
+	w.clk.Set(t0.Add(40 * time.Hour))
+	for _, st := range []regulation.State{regulation.StateDrafted, regulation.StateApproved,
+		regulation.StateSent} {
+		err := w.st.Atomically(ctx, func(tx store.Tx) error {
+			_, err := w.svc.Transition(ctx, tx, w.inc.ID, gdpr, func(r *regulation.Record) error {
+				out, err := r.Transition(st, regulation.Actor{ID: "user:lee",
+					Role: regulation.RoleLegal}, w.clk.Now(), "")
+				*r = out
+				return err
+			})
+			return err
+		})
+		if err != nil {
+			t.Fatalf("to %s: %v", st, err)
+		}
+	}
+	if o := w.records(t)[gdpr]; o.Record.WasOverdue() {
+		t.Fatal("a notice sent in time is overdue")
+	}
+	f := yes(regulation.FactAwareness, t0) // deadline +24h, before the send at +40h
+	f.Note = "the SOC knew earlier"
+	w.fact(t, f)
+	o := w.records(t)[gdpr]
+	if want := t0.Add(24 * time.Hour); !o.Record.Deadline.Equal(want) ||
+		!o.Record.OverdueSince.Equal(want) {
+		t.Errorf("deadline %v, overdue since %v; want both %v", o.Record.Deadline,
+			o.Record.OverdueSince, want)
+	}
+	if v := obligation.ViewOf(&o, "", w.clk.Now()); !v.Overdue {
+		t.Error("the view does not say overdue")
+	}
+
+	// a later awareness again: the flag stays
+	f = yes(regulation.FactAwareness, t0.Add(30*time.Hour))
+	f.Note = "corrected back"
+	w.fact(t, f)
+	if o := w.records(t)[gdpr]; !o.Record.OverdueSince.Equal(t0.Add(24 * time.Hour)) {
+		t.Errorf("overdue since %v after a later deadline, want it kept", o.Record.OverdueSince)
+	}
+}
