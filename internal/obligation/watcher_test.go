@@ -146,7 +146,9 @@ func TestWatcherReminders(t *testing.T) {
 	}
 
 	// a later awareness moves the deadline; the flag stays
-	w.fact(t, yes(regulation.FactAwareness, t0.Add(20*time.Hour)))
+	later := yes(regulation.FactAwareness, t0.Add(20*time.Hour))
+	later.Note = "the first report was about another host"
+	w.fact(t, later)
 	o = w.records(t)[gdpr]
 	if !o.Record.Deadline.Equal(t0.Add(44*time.Hour)) || !o.Record.WasOverdue() {
 		t.Errorf("after a later awareness: deadline %v, overdue %v; want %v and still overdue",
