@@ -109,9 +109,11 @@ type note struct {
 type editFunc func(rec *store.IncidentRecord, by string, now time.Time) ([]note, error)
 
 // decodeChange decodes the JSON body of a change into v, refusing unknown
-// fields; the error names the field.
+// fields; the error names the field. A body that does not fit in
+// maxRecordBody answers 413 naming the limit.
 func decodeChange(r *http.Request, v any) *requestError {
-	d := json.NewDecoder(io.LimitReader(r.Body, maxRecordBody))
+	body := &io.LimitedReader{R: r.Body, N: maxRecordBody + 1}
+	d := json.NewDecoder(body)
 	d.DisallowUnknownFields()
 	err := d.Decode(v)
 	if err == nil {
@@ -119,6 +121,9 @@ func decodeChange(r *http.Request, v any) *requestError {
 	}
 	var te *json.UnmarshalTypeError
 	switch {
+	case body.N == 0:
+		return &requestError{Status: http.StatusRequestEntityTooLarge, Msg: fmt.Sprintf(
+			"body: larger than the limit of %d bytes", maxRecordBody)}
 	case errors.As(err, &te):
 		return invalid(te.Field, "want a JSON %s", te.Type)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"time"
 
 	"github.com/vigilsec/vigil/internal/auth"
 	"github.com/vigilsec/vigil/internal/obligation"
@@ -32,7 +31,7 @@ type factsView struct {
 type factBody struct {
 	Name      string           `json:"name"`
 	Truth     string           `json:"truth"`
-	At        *time.Time       `json:"at"`
+	At        *string          `json:"at"` // RFC 3339, parsed by postFact
 	Note      string           `json:"note"`
 	Tenant    string           `json:"tenant"`
 	Count     int64            `json:"count"`
@@ -109,7 +108,11 @@ func (s *server) postFact(w http.ResponseWriter, r *http.Request) {
 		Fact: regulation.Fact{Truth: truth, Count: b.Count, Residents: b.Residents,
 			Note: b.Note}}
 	if b.At != nil {
-		f.At = *b.At
+		if err := f.At.UnmarshalText([]byte(*b.At)); err != nil {
+			writeRequestError(w, invalid("at",
+				"%q is not an RFC 3339 time such as 2026-12-04T10:00:00Z", *b.At))
+			return
+		}
 	}
 	res, err := s.obligations.RecordFact(r.Context(), f)
 	if err != nil {

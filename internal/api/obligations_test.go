@@ -138,8 +138,34 @@ func TestObligationsAPI(t *testing.T) {
 			"at": scopeNow.Add(time.Hour)}, 422, "at"},
 		{"count as text", map[string]any{"name": "affected_individuals", "truth": "yes",
 			"count": "many"}, 422, "count"},
+		{"at in words", map[string]any{"name": "awareness", "truth": "yes",
+			"at": "yesterday"}, 422, "at"},
+		{"at without T", map[string]any{"name": "awareness", "truth": "yes",
+			"at": "2026-12-04 10:00"}, 422, "at"},
+		{"at before 2000", map[string]any{"name": "awareness", "truth": "yes",
+			"at": "1999-12-31T10:00:00Z", "note": "typo"}, 422, "at"},
+		{"awareness changed without a note", map[string]any{"name": "awareness",
+			"truth": "yes", "at": aware.Add(-time.Hour)}, 422, "note"},
+		{"residents over the count", map[string]any{"name": "affected_individuals",
+			"truth": "yes", "count": 2, "residents": map[string]int{"DE": 2, "FR": 1}}, 422,
+			"residents"},
+		{"residents EU", map[string]any{"name": "affected_individuals",
+			"truth": "yes", "count": 2, "residents": map[string]int{"EU": 1}}, 422,
+			"residents"},
 	} {
-		f.send(t, "POST", path+"/facts", tt.body).want(t, tt.name, tt.status, "field", tt.field)
+		a := f.send(t, "POST", path+"/facts", tt.body)
+		a.want(t, tt.name, tt.status, "field", tt.field)
+		if at, _ := tt.body["at"].(string); strings.HasPrefix(tt.name, "at ") &&
+			!strings.Contains(string(a.raw), "is not an RFC 3339 time such as") &&
+			!strings.Contains(string(a.raw), "before 2000-01-01") {
+			t.Errorf("%s: %s, want a message naming %q and the format", tt.name, a.raw, at)
+		}
+	}
+	big := `{"name":"awareness","truth":"yes","note":"` + strings.Repeat("x", 1<<20) + `"}`
+	if status, _, body := f.do(t, "POST", path+"/facts", strings.NewReader(big),
+		"Content-Type", "application/json"); status != http.StatusRequestEntityTooLarge ||
+		!strings.Contains(string(body), "1048576 bytes") {
+		t.Errorf("body over 1 MiB: %d %s, want 413 naming the limit", status, body)
 	}
 	status, _, body := f.do(t, "POST", path+"/facts", strings.NewReader("{"),
 		"Content-Type", "application/json")

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -160,6 +162,13 @@ func (s *Service) recordFact(ctx context.Context, f store.IncidentFact) (Result,
 					"%q is not a tenant that incident %d affects", f.Tenant, f.IncidentID)}
 			}
 		}
+		history, err := tx.ListIncidentFacts(ctx, f.IncidentID)
+		if err != nil {
+			return err
+		}
+		if err := checkChange(f, store.CurrentFacts(history)); err != nil {
+			return err
+		}
 		if err := tx.AddIncidentFact(ctx, &f); err != nil {
 			return err
 		}
@@ -206,8 +215,12 @@ func checkFact(f *store.IncidentFact) error {
 		return bad("truth", "a count needs truth yes")
 	case f.Truth == regulation.Unknown && !f.At.IsZero():
 		return bad("at", "an unknown fact has no time")
-	case !f.At.IsZero() && f.At.After(f.RecordedAt.Add(time.Minute)):
-		return bad("at", "%s is in the future", f.At.UTC().Format(time.RFC3339))
+	case !f.At.IsZero() && f.At.Before(earliestFact):
+		return bad("at", "%s is before %s", f.At.UTC().Format(time.RFC3339),
+			earliestFact.Format("2006-01-02"))
+	case !f.At.IsZero() && f.At.After(f.RecordedAt.Add(factSkew)):
+		return bad("at", "%s is in the future (now %s; at most %s ahead)",
+			f.At.UTC().Format(time.RFC3339), f.RecordedAt.UTC().Format(time.RFC3339), factSkew)
 	case len(f.Note) > 2000:
 		return bad("note", "%d characters; at most 2000", len(f.Note))
 	}
@@ -224,7 +237,72 @@ func checkFact(f *store.IncidentFact) error {
 		}
 		return &FieldError{Field: field, Msg: err.Error()}
 	}
+	return checkResidents(f)
+}
+
+// Bounds of a fact's time: nothing before earliestFact, and at most
+// factSkew after the clock (a clock a little ahead of Vigil's).
+var (
+	earliestFact = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	factSkew     = 5 * time.Minute
+)
+
+// checkResidents checks the residents of a count fact: each code a
+// jurisdiction code as tenant profiles accept it (regulation.Profile),
+// and their sum at most the count.
+func checkResidents(f *store.IncidentFact) error {
+	var sum int64
+	for _, code := range slices.Sorted(maps.Keys(f.Residents)) {
+		p := regulation.Profile{Jurisdictions: []string{code}}
+		if err := p.Validate(); err != nil {
+			return &FieldError{Field: "residents", Msg: fmt.Sprintf(
+				"%q is not an ISO 3166 code such as DE or US-CA", code)}
+		}
+		n := f.Residents[code]
+		if n < 0 {
+			return &FieldError{Field: "residents", Msg: fmt.Sprintf("%s: %d is negative",
+				code, n)}
+		}
+		sum += n
+	}
+	if sum > f.Count {
+		return &FieldError{Field: "residents", Msg: fmt.Sprintf(
+			"the residents add up to %d, more than the count %d", sum, f.Count)}
+	}
 	return nil
+}
+
+// checkChange refuses a change of a fact already recorded with a value (a
+// truth other than unknown) without a note: a different truth, time,
+// count or residents than the current one needs the reason in Note.
+func checkChange(f store.IncidentFact, current []store.IncidentFact) error {
+	if f.Note != "" {
+		return nil
+	}
+	for _, c := range current {
+		if c.Name != f.Name || c.Tenant != f.Tenant || c.Truth == regulation.Unknown {
+			continue
+		}
+		if c.Truth != f.Truth || !c.At.Equal(f.At) || c.Count != f.Count ||
+			!maps.Equal(c.Residents, f.Residents) {
+			return &FieldError{Field: "note", Msg: fmt.Sprintf(
+				"%s is already recorded as %s; changing it needs a note giving the reason",
+				f.Name, describeFact(c))}
+		}
+	}
+	return nil
+}
+
+// describeFact says what a recorded fact holds: "yes at <time>".
+func describeFact(f store.IncidentFact) string {
+	s := string(f.Truth)
+	if regulation.KindOf(f.Name) == regulation.KindCount && f.Truth == regulation.Yes {
+		s = strconv.FormatInt(f.Count, 10)
+	}
+	if !f.At.IsZero() {
+		s += " at " + f.At.UTC().Format(time.RFC3339)
+	}
+	return s
 }
 
 // factEntry is the incident.fact_recorded entry of f.

@@ -264,6 +264,15 @@ func TestRecordFactRefuses(t *testing.T) {
 			Fact: regulation.Fact{Truth: regulation.Yes, Count: 1,
 				Residents: map[string]int64{"Germany": 1}}}, "residents"},
 		{"future", yes(regulation.FactAwareness, t0.Add(time.Hour)), "at"},
+		{"over 5 minutes ahead", yes(regulation.FactAwareness, t0.Add(6*time.Minute)), "at"},
+		{"before 2000", yes(regulation.FactAwareness,
+			time.Date(1999, 12, 31, 23, 0, 0, 0, time.UTC)), "at"},
+		{"residents EU", store.IncidentFact{Name: regulation.FactAffectedIndividuals,
+			Fact: regulation.Fact{Truth: regulation.Yes, Count: 5,
+				Residents: map[string]int64{"EU": 1}}}, "residents"},
+		{"residents over the count", store.IncidentFact{Name: regulation.FactAffectedIndividuals,
+			Fact: regulation.Fact{Truth: regulation.Yes, Count: 5,
+				Residents: map[string]int64{"DE": 3, "FR": 3}}}, "residents"},
 		{"unknown with a time", store.IncidentFact{Name: regulation.FactAwareness,
 			Fact: regulation.Fact{At: t0}}, "at"},
 		{"tenant not affected", store.IncidentFact{Name: regulation.FactPersonalData,
@@ -539,5 +548,65 @@ func TestManyTenants(t *testing.T) {
 		if strings.HasSuffix(k, "@gone") {
 			t.Errorf("%s: a tenant without a profile triggers a regime that needs one", k)
 		}
+	}
+}
+
+// TestRecordFactChangeNeedsNote checks that a fact already recorded with a
+// value changes only with a note, that recording the same value again or
+// a first value needs none, and that a time a few minutes ahead is
+// accepted.
+func TestRecordFactChangeNeedsNote(t *testing.T) {
+	w := newWorld(t)
+	ctx := t.Context()
+	w.fact(t, yes(regulation.FactAwareness, t0.Add(-time.Hour)))
+	w.fact(t, yes(regulation.FactAwareness, t0.Add(-time.Hour))) // the same again
+	w.fact(t, store.IncidentFact{Name: regulation.FactAffectedIndividuals,
+		Fact: regulation.Fact{Truth: regulation.Yes, Count: 5,
+			Residents: map[string]int64{"DE": 2, "US-CA": 3}}})
+	tests := []struct {
+		name string
+		f    store.IncidentFact
+	}{
+		{"other time", yes(regulation.FactAwareness, t0.Add(-2*time.Hour))},
+		{"other truth", no(regulation.FactAwareness)},
+		{"other count", store.IncidentFact{Name: regulation.FactAffectedIndividuals,
+			Fact: regulation.Fact{Truth: regulation.Yes, Count: 6}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := tt.f
+			f.IncidentID = w.inc.ID
+			_, err := w.svc.RecordFact(ctx, f)
+			var fe *obligation.FieldError
+			if !errors.As(err, &fe) || fe.Field != "note" {
+				t.Fatalf("RecordFact without a note = %v, want a FieldError on note", err)
+			}
+			f.Note = "   "
+			if _, err := w.svc.RecordFact(ctx, f); !errors.As(err, &fe) || fe.Field != "note" {
+				t.Fatalf("RecordFact with a blank note = %v, want a FieldError on note", err)
+			}
+		})
+	}
+	_, h, _ := w.svc.Facts(ctx, w.inc.ID)
+	if len(h) != 3 {
+		t.Errorf("%d facts stored, want 3 (the refused changes stored nothing)", len(h))
+	}
+	f := yes(regulation.FactAwareness, t0.Add(4*time.Minute))
+	f.Note = "the first time was a typo"
+	if res := w.fact(t, f); !res.Fact.At.Equal(t0.Add(4 * time.Minute)) {
+		t.Errorf("fact at %v, want 4 minutes ahead accepted", res.Fact.At)
+	}
+}
+
+// TestAwarenessNoReason checks that awareness recorded as no says so in
+// the reason of the obligations that wait for it, not "unknown".
+func TestAwarenessNoReason(t *testing.T) {
+	w := newWorld(t)
+	w.fact(t, no(regulation.FactAwareness))
+	o := w.records(t)[gdpr]
+	if o.Obligation.Status != regulation.StatusClockNotStarted ||
+		!strings.Contains(o.Obligation.Reason, "awareness was recorded as no") {
+		t.Errorf("status %s, reason %q; want clock-not-started, awareness recorded as no",
+			o.Obligation.Status, o.Obligation.Reason)
 	}
 }

@@ -46,6 +46,10 @@ type View struct {
 	// late, and the flag was not cleared.
 	Overdue      bool       `json:"overdue"`
 	OverdueSince *time.Time `json:"overdue_since"`
+	// UndeliveredAlerts are the alerts that fell due but reached nobody
+	// (no recipient had an e-mail address), by name; the watcher retries
+	// them at each look. Omitted when none.
+	UndeliveredAlerts []string `json:"undelivered_alerts,omitempty"`
 	// SecondsLeft is the time to the deadline at the moment of the view,
 	// negative once past; null without a deadline.
 	SecondsLeft *int64              `json:"seconds_left"`
@@ -70,7 +74,8 @@ func ViewOf(o *store.ObligationRecord, tenantName string, now time.Time) View {
 		Rule: ob.Rule, Triggers: nonNil(ob.Triggers), Unknown: nonNil(ob.Unknown),
 		Reason: ob.Reason, Overdue: rec.WasOverdue(), OverdueSince: timePtr(rec.OverdueSince),
 		Explain: ob.Explain(), Exercise: o.Exercise, Content: nonNil(ob.Content),
-		Sources: ob.Sources, History: rec.History, Version: o.Version}
+		Sources: ob.Sources, History: rec.History, Version: o.Version,
+		UndeliveredAlerts: rec.Undelivered}
 	if rec.State == regulation.StateNotRequired {
 		v.NotRequiredReason = rec.Reason
 	}

@@ -128,7 +128,8 @@ func (w *Watcher) Run(ctx context.Context) {
 }
 
 // TickResult counts what one look did: obligations found overdue, and
-// alerts queued (each to one or more people).
+// alerts queued (each to one or more people with an e-mail address). An
+// alert that reached nobody is not counted, nor recorded as sent.
 type TickResult struct {
 	Overdue int
 	Alerts  int
@@ -172,18 +173,20 @@ func (w *Watcher) check(ctx context.Context, o *store.ObligationRecord, aud *aud
 	if !wouldBeOverdue && len(due) == 0 {
 		return 0, 0, nil
 	}
-	sent := map[string]int{}
+	sent := map[string][]string{}
 	for _, a := range due {
 		if a.Superseded {
 			continue
 		}
-		n, err := w.alert(ctx, o, a, aud)
+		to, err := w.alert(ctx, o, a, aud)
 		if err != nil {
 			return 0, 0, err
 		}
-		sent[a.Name] = n
+		sent[a.Name] = to
 	}
+	var lost []regulation.Alert
 	err = w.svc.st.Atomically(ctx, func(tx store.Tx) error {
+		lost = nil
 		cur, err := tx.GetObligation(ctx, o.IncidentID, o.Key)
 		if err != nil {
 			return err
@@ -199,6 +202,14 @@ func (w *Watcher) check(ctx context.Context, o *store.ObligationRecord, aud *aud
 			if slices.Contains(rec.Alerts, a.Name) {
 				continue // another watcher recorded it
 			}
+			if !a.Superseded && len(sent[a.Name]) == 0 {
+				// it reached nobody: not sent, tried again at the next look
+				var added bool
+				if rec, added = rec.MarkUndelivered(a); added {
+					lost = append(lost, a)
+				}
+				continue
+			}
 			rec = rec.MarkAlert(a, now)
 			if a.Superseded {
 				continue
@@ -208,7 +219,8 @@ func (w *Watcher) check(ctx context.Context, o *store.ObligationRecord, aud *aud
 				return err
 			}
 		}
-		if !changed && len(rec.History) == len(cur.Record.History) {
+		if !changed && len(rec.History) == len(cur.Record.History) &&
+			slices.Equal(rec.Undelivered, cur.Record.Undelivered) {
 			return nil
 		}
 		cur.Record = rec
@@ -220,6 +232,10 @@ func (w *Watcher) check(ctx context.Context, o *store.ObligationRecord, aud *aud
 	if overdue > 0 {
 		w.log.Warn("obligation overdue", "incident_id", o.IncidentID, "tenant_id", o.Tenant(),
 			"obligation", o.Key)
+	}
+	for _, a := range lost {
+		w.log.Warn("obligation alert undeliverable", "incident_id", o.IncidentID,
+			"tenant_id", o.Tenant(), "key", o.Key, "kind", string(a.Kind), "alert", a.Name)
 	}
 	return overdue, alerts, nil
 }
@@ -233,13 +249,13 @@ func overdueEntry(o *store.ObligationRecord, rec regulation.Record) audit.Entry 
 			"exercise": o.Exercise})}
 }
 
-// alertEntry is the obligation.alerted entry of an alert queued to n
-// people.
-func alertEntry(o *store.ObligationRecord, a regulation.Alert, n int) audit.Entry {
+// alertEntry is the obligation.alerted entry of an alert queued to the
+// people named in to (those with an e-mail address).
+func alertEntry(o *store.ObligationRecord, a regulation.Alert, to []string) audit.Entry {
 	return audit.Entry{Actor: audit.SystemActor, Action: audit.ObligationAlerted,
 		ObjectType: "obligation", ObjectID: objectID(o), Tenant: o.Tenant(),
 		Details: mustJSON(map[string]any{"incident_id": o.IncidentID, "key": o.Key,
-			"alert": a.Name, "kind": string(a.Kind), "recipients": n,
+			"alert": a.Name, "kind": string(a.Kind), "recipients": len(to), "to": to,
 			"exercise": o.Exercise})}
 }
 
@@ -254,27 +270,34 @@ func AlertKey(incidentID int64, key string, a regulation.Alert) string {
 	return fmt.Sprintf("obligation:%d:%s:%s:%s", incidentID, key, a.Kind, n)
 }
 
-// alert queues one alert to its audience and returns how many people it
-// went to.
+// alert queues one alert to its audience and returns the names of the
+// people it was queued to: those with an e-mail address (Remind skips a
+// person without one). Remind is still called for everyone, so that the
+// webhooks that want reminders get the alert.
 func (w *Watcher) alert(ctx context.Context, o *store.ObligationRecord, a regulation.Alert,
-	aud *audiences) (int, error) {
+	aud *audiences) ([]string, error) {
 	people, err := aud.of(ctx, o.IncidentID, a.Kind)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	subject, body := w.message(ctx, o, a)
 	key := AlertKey(o.IncidentID, o.Key, a)
 	var errs []error
+	to := []string{}
 	for _, p := range people {
 		if err := w.notifier.Remind(ctx, key, p.Name, p.Email, subject, body); err != nil {
 			errs = append(errs, err)
+			continue
+		}
+		if p.Email != "" {
+			to = append(to, p.Name)
 		}
 	}
 	if len(people) == 0 {
 		w.log.Warn("obligation alert has no recipient", "incident_id", o.IncidentID,
 			"obligation", o.Key, "alert", a.Name)
 	}
-	return len(people), errors.Join(errs...)
+	return to, errors.Join(errs...)
 }
 
 // message returns the subject and body of an alert.

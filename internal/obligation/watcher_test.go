@@ -1,6 +1,9 @@
 package obligation_test
 
 import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -143,7 +146,9 @@ func TestWatcherReminders(t *testing.T) {
 	}
 
 	// a later awareness moves the deadline; the flag stays
-	w.fact(t, yes(regulation.FactAwareness, t0.Add(20*time.Hour)))
+	later := yes(regulation.FactAwareness, t0.Add(20*time.Hour))
+	later.Note = "the first report was about another host"
+	w.fact(t, later)
 	o = w.records(t)[gdpr]
 	if !o.Record.Deadline.Equal(t0.Add(44*time.Hour)) || !o.Record.WasOverdue() {
 		t.Errorf("after a later awareness: deadline %v, overdue %v; want %v and still overdue",
@@ -274,5 +279,159 @@ func TestWatcherExercise(t *testing.T) {
 	}
 	if n == 0 {
 		t.Error("no alert about the exercise's obligation")
+	}
+}
+
+// TestWatcherUndeliverable checks that an alert to people without an
+// e-mail address is not recorded as sent: it is listed as undelivered,
+// logged, and goes out at a later look once someone has an address.
+func TestWatcherUndeliverable(t *testing.T) {
+	w := newWorld(t)
+	ctx := t.Context()
+	for _, u := range []store.User{
+		{Name: "lee", Roles: []string{"legal"}},
+		{Name: "cy", Roles: []string{"communications"}},
+		{Name: "eve", Roles: []string{"executive"}},
+	} {
+		if err := w.st.CreateUser(ctx, &u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.fact(t, yes(regulation.FactAwareness, t0))
+	var logs bytes.Buffer
+	d := notify.NewDispatcher(w.st, store.NotifyDirectory(w.st))
+	wt, err := obligation.NewWatcher(obligation.WatcherConfig{Service: w.svc, People: w.st,
+		Notifier: d, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefix := itoa(w.inc.ID) + ":" + gdpr + ":"
+	for _, at := range []time.Duration{12 * time.Hour, 13 * time.Hour} {
+		w.clk.Set(t0.Add(at))
+		res, err := wt.Tick(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Alerts != 0 {
+			t.Errorf("tick at +%s: %d alerts counted, want 0 (nobody has an address)", at,
+				res.Alerts)
+		}
+	}
+	if got := filterPrefix(w.outbox(t), prefix); len(got) != 0 {
+		t.Errorf("outbox: %v, want nothing", got)
+	}
+	o := w.records(t)[gdpr]
+	if slices.Contains(o.Record.Alerts, "reminder-50") {
+		t.Errorf("alerts recorded %v: an undelivered reminder is recorded as sent",
+			o.Record.Alerts)
+	}
+	if diff := cmp.Diff([]string{"reminder-50"}, o.Record.Undelivered); diff != "" {
+		t.Errorf("undelivered (-want +got):\n%s", diff)
+	}
+	if v := obligation.ViewOf(&o, "", w.clk.Now()); !slices.Equal(v.UndeliveredAlerts,
+		[]string{"reminder-50"}) {
+		t.Errorf("view's undelivered_alerts %v, want [reminder-50]", v.UndeliveredAlerts)
+	}
+	for _, e := range o.Record.History {
+		if strings.Contains(e.Reason, "sent") {
+			t.Errorf("history says %q", e.Reason)
+		}
+	}
+	if n := w.auditCount(t, audit.ObligationAlerted); n != 0 {
+		t.Errorf("%d obligation.alerted entries, want 0", n)
+	}
+	if n := strings.Count(logs.String(), "obligation alert undeliverable"); n != 1 {
+		t.Errorf("%d undeliverable warnings over two looks, want 1:\n%s", n, logs.String())
+	}
+	if !strings.Contains(logs.String(), "kind=reminder") ||
+		!strings.Contains(logs.String(), "key="+gdpr) {
+		t.Errorf("warning without kind and key:\n%s", logs.String())
+	}
+
+	// lee gets an address: the next look sends the reminder, to lee only
+	u, err := w.st.UserByName(ctx, "lee")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Email = "lee@provider.example"
+	if err := w.st.UpdateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	w.clk.Set(t0.Add(14 * time.Hour))
+	res, err := wt.Tick(ctx)
+	if err != nil || res.Alerts != 1 {
+		t.Fatalf("tick after an address was added: %+v, %v; want 1 alert", res, err)
+	}
+	want := []string{prefix + "reminder:50 -> lee@provider.example"}
+	if diff := cmp.Diff(want, filterPrefix(w.outbox(t), prefix)); diff != "" {
+		t.Errorf("outbox (-want +got):\n%s", diff)
+	}
+	o = w.records(t)[gdpr]
+	if !slices.Contains(o.Record.Alerts, "reminder-50") || len(o.Record.Undelivered) != 0 {
+		t.Errorf("alerts %v, undelivered %v; want reminder-50 sent", o.Record.Alerts,
+			o.Record.Undelivered)
+	}
+	p, err := w.st.ListAudit(ctx, store.AuditFilter{Action: audit.ObligationAlerted, Limit: 10})
+	if err != nil || len(p.Items) != 1 {
+		t.Fatalf("obligation.alerted entries: %v, %v; want 1", p, err)
+	}
+	var d2 struct {
+		Recipients int      `json:"recipients"`
+		To         []string `json:"to"`
+	}
+	if err := json.Unmarshal(p.Items[0].Details, &d2); err != nil {
+		t.Fatal(err)
+	}
+	if d2.Recipients != 1 || !slices.Equal(d2.To, []string{"lee"}) {
+		t.Errorf("audit recipients %d %v, want 1 [lee]", d2.Recipients, d2.To)
+	}
+}
+
+// TestSentThenDeadlineMovedEarlier checks that a notice sent in time
+// becomes overdue when a backdated awareness moves its deadline before the
+// send time, and stays so.
+func TestSentThenDeadlineMovedEarlier(t *testing.T) {
+	w := newWorld(t)
+	ctx := t.Context()
+	w.clk.Set(t0.Add(30 * time.Hour))
+	w.fact(t, yes(regulation.FactAwareness, t0.Add(30*time.Hour))) // deadline +54h
+	w.clk.Set(t0.Add(40 * time.Hour))
+	for _, st := range []regulation.State{regulation.StateDrafted, regulation.StateApproved,
+		regulation.StateSent} {
+		err := w.st.Atomically(ctx, func(tx store.Tx) error {
+			_, err := w.svc.Transition(ctx, tx, w.inc.ID, gdpr, func(r *regulation.Record) error {
+				out, err := r.Transition(st, regulation.Actor{ID: "user:lee",
+					Role: regulation.RoleLegal}, w.clk.Now(), "")
+				*r = out
+				return err
+			})
+			return err
+		})
+		if err != nil {
+			t.Fatalf("to %s: %v", st, err)
+		}
+	}
+	if o := w.records(t)[gdpr]; o.Record.WasOverdue() {
+		t.Fatal("a notice sent in time is overdue")
+	}
+	f := yes(regulation.FactAwareness, t0) // deadline +24h, before the send at +40h
+	f.Note = "the SOC knew earlier"
+	w.fact(t, f)
+	o := w.records(t)[gdpr]
+	if want := t0.Add(24 * time.Hour); !o.Record.Deadline.Equal(want) ||
+		!o.Record.OverdueSince.Equal(want) {
+		t.Errorf("deadline %v, overdue since %v; want both %v", o.Record.Deadline,
+			o.Record.OverdueSince, want)
+	}
+	if v := obligation.ViewOf(&o, "", w.clk.Now()); !v.Overdue {
+		t.Error("the view does not say overdue")
+	}
+
+	// a later awareness again: the flag stays
+	f = yes(regulation.FactAwareness, t0.Add(30*time.Hour))
+	f.Note = "corrected back"
+	w.fact(t, f)
+	if o := w.records(t)[gdpr]; !o.Record.OverdueSince.Equal(t0.Add(24 * time.Hour)) {
+		t.Errorf("overdue since %v after a later deadline, want it kept", o.Record.OverdueSince)
 	}
 }

@@ -286,6 +286,8 @@ func clockStart(cl Clock, fs Facts, key Key, sent map[Key]time.Time,
 		return f.At, false, cl.Fact + " at " + formatUTC(f.At), true
 	case f.Truth == Yes:
 		return time.Time{}, false, cl.Fact + " is yes but its time is not recorded", false
+	case f.Truth == No:
+		return time.Time{}, false, cl.Fact + " was recorded as no", false
 	}
 	return time.Time{}, false, cl.Fact + " is unknown", false
 }

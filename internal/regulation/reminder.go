@@ -116,13 +116,17 @@ func (s Schedule) Due(r Record, now time.Time) []Alert {
 
 func percent(f float64) string { return strconv.FormatFloat(f*100, 'f', -1, 64) }
 
-// MarkAlert records that an alert was sent (or skipped as superseded).
+// MarkAlert records that an alert was sent (or skipped as superseded); it
+// is no longer undelivered.
 func (r Record) MarkAlert(a Alert, at time.Time) Record {
 	if slices.Contains(r.Alerts, a.Name) {
 		return r
 	}
 	out := r.clone()
 	out.Alerts = append(out.Alerts, a.Name)
+	out.Undelivered = slices.DeleteFunc(out.Undelivered, func(n string) bool {
+		return n == a.Name
+	})
 	reason := string(a.Kind) + " sent"
 	if a.Superseded {
 		reason = string(a.Kind) + " skipped: a later one was due"
@@ -130,4 +134,16 @@ func (r Record) MarkAlert(a Alert, at time.Time) Record {
 	out.History = append(out.History, Event{At: at, By: Actor{ID: "system"}, Action: "alert",
 		Reason: a.Name + ": " + reason})
 	return out
+}
+
+// MarkUndelivered records that an alert fell due but reached nobody; it
+// stays due (not in Alerts). added says whether it was not recorded as
+// undelivered yet.
+func (r Record) MarkUndelivered(a Alert) (out Record, added bool) {
+	if slices.Contains(r.Undelivered, a.Name) || slices.Contains(r.Alerts, a.Name) {
+		return r, false
+	}
+	out = r.clone()
+	out.Undelivered = append(out.Undelivered, a.Name)
+	return out, true
 }

@@ -88,8 +88,12 @@ type Record struct {
 	// sending. Only ClearOverdue, with a reason, clears it.
 	OverdueSince time.Time `json:"overdue_since,omitzero"`
 	// Alerts are the reminders and escalations already sent, by name.
-	Alerts  []string `json:"alerts,omitempty"`
-	History []Event  `json:"history"`
+	Alerts []string `json:"alerts,omitempty"`
+	// Undelivered are the alerts that fell due but reached nobody (no
+	// recipient had an e-mail address), by name; they are not in Alerts,
+	// so the watcher tries them again.
+	Undelivered []string `json:"undelivered,omitempty"`
+	History     []Event  `json:"history"`
 }
 
 // NewRecord starts the handling of an obligation in state pending.
@@ -167,6 +171,7 @@ func (r Record) last() time.Time {
 func (r Record) clone() Record {
 	r.History = slices.Clone(r.History)
 	r.Alerts = slices.Clone(r.Alerts)
+	r.Undelivered = slices.Clone(r.Undelivered)
 	return r
 }
 
@@ -216,7 +221,10 @@ func (r Record) ClearOverdue(by Actor, at time.Time, reason string) (Record, err
 }
 
 // Reschedule takes a recomputed clock start and deadline. The overdue
-// flag stays as it was: a later deadline does not clear it silently.
+// flag stays as it was: a later deadline does not clear it silently. A
+// notice already sent after the new deadline (an earlier one, after a
+// backdated fact) becomes overdue since that deadline, as if it had been
+// sent late.
 func (r Record) Reschedule(ob Obligation, at time.Time) Record {
 	if r.Start.Equal(ob.ClockStart) && r.Deadline.Equal(ob.Deadline) {
 		return r
@@ -225,7 +233,28 @@ func (r Record) Reschedule(ob Obligation, at time.Time) Record {
 	out.Start, out.Deadline = ob.ClockStart, ob.Deadline
 	out.History = append(out.History, Event{At: at, By: Actor{ID: "system"}, Action: "rescheduled",
 		Reason: "deadline " + orNone(r.Deadline) + " -> " + orNone(ob.Deadline)})
+	if sent, ok := r.sentAt(); ok && out.OverdueSince.IsZero() && !ob.Deadline.IsZero() &&
+		sent.After(ob.Deadline) {
+		out.OverdueSince = ob.Deadline
+		out.History = append(out.History, Event{At: at, By: Actor{ID: "system"},
+			Action: "overdue", Reason: "sent " + formatUTC(sent) + ", after the new deadline " +
+				formatUTC(ob.Deadline)})
+	}
 	return out
+}
+
+// sentAt returns when the notice was sent: the latest move to sent, while
+// the record is sent or acknowledged.
+func (r Record) sentAt() (time.Time, bool) {
+	if r.State != StateSent && r.State != StateAcknowledged {
+		return time.Time{}, false
+	}
+	for i := len(r.History) - 1; i >= 0; i-- {
+		if e := r.History[i]; e.Action == "transition" && e.To == StateSent {
+			return e.At, true
+		}
+	}
+	return time.Time{}, false
 }
 
 func orNone(t time.Time) string {
