@@ -57,6 +57,7 @@ func noticeActor(r *http.Request) notice.Actor {
 // noticeError answers for a failed notice step.
 func (s *server) noticeError(w http.ResponseWriter, op string, err error) {
 	var ce *store.ConflictError
+	var ie *notice.IncompleteError
 	switch {
 	case errors.As(err, &ce):
 		stale(w, ce.Version, ce.Current)
@@ -74,6 +75,8 @@ func (s *server) noticeError(w http.ResponseWriter, op string, err error) {
 		}
 		writeRequestError(w, &requestError{Status: http.StatusUnprocessableEntity,
 			Field: field, Msg: msg})
+	case errors.As(err, &ie):
+		writeError(w, http.StatusConflict, ie.Error())
 	case errors.Is(err, store.ErrDuplicate):
 		writeError(w, http.StatusConflict, "this obligation has a notice already: "+
 			"edit that one (GET the incident's notices)")

@@ -99,12 +99,16 @@ func TestNoticeEditing(t *testing.T) {
 	auth := cole.send(t, "POST", path+"/obligations/"+keyPath("gdpr-art33/notification")+
 		"/draft", nil)
 	auth.want(t, "draft to the authority", http.StatusCreated, "party", "authority")
-	ap := path + "/notices/" + itoa(decodeNotice(t, auth).ID)
+	an := decodeNotice(t, auth)
+	ap := path + "/notices/" + itoa(an.ID)
+	lena.send(t, "POST", ap+"/approve", nil).want(t, "approve with placeholders",
+		http.StatusConflict)
+	completeNotice(t, lena, ap, an)
 	lena.send(t, "POST", ap+"/approve", nil).want(t, "approve", http.StatusOK)
 	cole.send(t, "POST", ap+"/send", map[string]any{}).want(t, "file without reference",
 		http.StatusUnprocessableEntity, "field", "reference")
-	if got := w.f.auditCount(t, audit.NoticeEdited); got != 3 {
-		t.Errorf("%d notice.edited entries, want 3", got)
+	if got := w.f.auditCount(t, audit.NoticeEdited); got != 4 {
+		t.Errorf("%d notice.edited entries, want 4", got)
 	}
 }
 
@@ -133,6 +137,7 @@ func TestNoticeExerciseRefused(t *testing.T) {
 	a.want(t, "draft", http.StatusCreated)
 	n := decodeNotice(t, a)
 	np := path + "/notices/" + itoa(n.ID)
+	completeNotice(t, lena, np, n)
 	lena.send(t, "POST", np+"/approve", nil).want(t, "approve", http.StatusOK)
 	a = cole.send(t, "POST", np+"/send", nil)
 	a.want(t, "send about an exercise", http.StatusConflict)

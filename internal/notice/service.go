@@ -32,6 +32,20 @@ var (
 	ErrInvalid = errors.New("invalid notice input")
 )
 
+// IncompleteError refuses to approve a notice that still holds
+// "[to be completed: …]" placeholders (its Missing list).
+type IncompleteError struct {
+	NoticeID int64
+	// Labels are the missing elements' labels in the notice's language.
+	Labels []string
+}
+
+func (e *IncompleteError) Error() string {
+	return fmt.Sprintf("notice %d still has elements to complete: %s; complete them "+
+		"(GDPR Art. 33(4) allows \"to follow in a later notice\")", e.NoticeID,
+		strings.Join(e.Labels, ", "))
+}
+
 // Obligations is the part of internal/obligation the service uses; an
 // *obligation.Service is one.
 type Obligations interface {
@@ -271,6 +285,13 @@ func (s *Service) Approve(ctx context.Context, by Actor, incidentID, id int64) (
 		return nil, fmt.Errorf("approve notice %d: it is %s, not a draft: %w", id, n.State,
 			ErrState)
 	}
+	if len(n.Missing) > 0 {
+		labels := make([]string, 0, len(n.Missing))
+		for _, name := range n.Missing {
+			labels = append(labels, regulation.ElementLabel(name, n.Lang))
+		}
+		return nil, &IncompleteError{NoticeID: id, Labels: labels}
+	}
 	now := s.now()
 	n.State, n.ApprovedBy, n.Approved = store.NoticeApproved, by.ID, now
 	err = s.cfg.Store.Atomically(ctx, func(tx store.Tx) error {
@@ -318,7 +339,12 @@ func (s *Service) Send(ctx context.Context, by Actor, incidentID, id int64,
 	if exercise || n.Exercise {
 		return nil, fmt.Errorf("send notice %d: %w", id, ErrExercise)
 	}
-	if n.State != store.NoticeApproved {
+	switch n.State {
+	case store.NoticeApproved:
+	case store.NoticeSent:
+		return nil, fmt.Errorf("send notice %d: notice %d was sent already at %s: %w", id, id,
+			n.Sent.UTC().Format("2006-01-02 15:04:05 UTC"), ErrState)
+	default:
 		return nil, fmt.Errorf("send notice %d: it is %s; legal approves it first: %w", id,
 			n.State, ErrState)
 	}

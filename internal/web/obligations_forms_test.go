@@ -193,6 +193,7 @@ func TestExerciseNotices(t *testing.T) {
 	}
 	admin := e.signIn(t, auth.RoleAdmin)
 	n := admin.notices(t, inc)[sgKey]
+	legal.complete(t, inc, n)
 	res, body = legal.post(fmt.Sprintf("%s/notices/%d/approve", inc, n.ID),
 		url.Values{"csrf_token": {legal.csrf(inc)}})
 	if res.StatusCode != http.StatusSeeOther {
@@ -245,6 +246,14 @@ func TestNoticeForms(t *testing.T) {
 		strings.Count(got.Body, "Edited.") != 1 {
 		t.Errorf("after a save and a stale one: version %d, body %q", got.Version, got.Body)
 	}
+	// Legal may not approve it while it holds placeholders.
+	res, body = legal.post(path+"/approve", url.Values{"csrf_token": {legal.csrf(inc)}})
+	if res.StatusCode != http.StatusConflict ||
+		!strings.Contains(html.UnescapeString(body), "still has elements to complete") {
+		t.Errorf("approve with placeholders: status %d, want 409 naming the elements",
+			res.StatusCode)
+	}
+	legal.complete(t, inc, admin.notices(t, inc)[gdprKey])
 	legal.post(path+"/approve", url.Values{"csrf_token": {legal.csrf(inc)}})
 	_, body = admin.get(inc)
 	if !strings.Contains(body, `placeholder="Filed as (reference)"`) ||
@@ -322,6 +331,7 @@ func TestPortalPages(t *testing.T) {
 			t.Fatalf("draft %s: status %d: %s", key, res.StatusCode, body)
 		}
 		n := admin.notices(t, inc)[key]
+		legal.complete(t, inc, n)
 		legal.post(fmt.Sprintf("%s/notices/%d/approve", inc, n.ID),
 			url.Values{"csrf_token": {legal.csrf(inc)}})
 		res, body = admin.post(fmt.Sprintf("%s/notices/%d/send", inc, n.ID),
