@@ -163,3 +163,73 @@ func TestNoticeExerciseRefused(t *testing.T) {
 		t.Errorf("the SMTP peer got %d messages about an exercise", len(w.smtp.Messages()))
 	}
 }
+
+// TestNoticeRedraft: a notice drafted before its obligation's deadline
+// changed shows stale; a draft with replace redrafts the approved notice
+// from the current record (new version, back to draft, the obligation back
+// to drafted, audited) and clears stale; a sent notice is never replaced.
+func TestNoticeRedraft(t *testing.T) {
+	t.Parallel()
+	w := newNoticeWorld(t, utc(t, "2026-11-19T18:30:00Z"))
+	lena := w.f.signIn(t, "lena", "legal")
+	cole := w.f.signIn(t, "cole", "communications")
+	_, path := openScenarioIncident(t, w, utc(t, "2026-11-19T11:00:00Z"))
+	w.f.send(t, "POST", path+"/facts", map[string]any{"name": "awareness", "truth": "yes",
+		"at": "2026-11-19T12:00:00Z"}).want(t, "awareness", http.StatusOK)
+	key := "gdpr-art33-2/notification@klinik-nord"
+	draftPath := path + "/obligations/" + keyPath(key) + "/draft"
+	replace := map[string]any{"replace": true}
+
+	a := cole.send(t, "POST", draftPath, map[string]any{"lang": "en"})
+	a.want(t, "draft", http.StatusCreated)
+	n := decodeNotice(t, a)
+	if n.Stale {
+		t.Error("a fresh draft is stale")
+	}
+	np := path + "/notices/" + itoa(n.ID)
+	n = completeNotice(t, lena, np, n)
+	lena.send(t, "POST", np+"/approve", nil).want(t, "approve", http.StatusOK)
+	before := w.obligations(t, path)[key].Deadline
+
+	// Awareness turns out to be earlier: the deadline moves.
+	w.f.send(t, "POST", path+"/facts", map[string]any{"name": "awareness", "truth": "yes",
+		"at": "2026-11-19T09:00:00Z"}).want(t, "earlier awareness", http.StatusOK)
+	if after := w.obligations(t, path)[key].Deadline; after == nil || before == nil ||
+		after.Equal(*before) {
+		t.Fatalf("deadline %v -> %v: the test needs it to move", before, after)
+	}
+	a = w.f.send(t, "GET", np, nil)
+	a.want(t, "notice after the deadline moved", http.StatusOK, "state", "approved")
+	if !decodeNotice(t, a).Stale {
+		t.Error("the approved notice is not stale after its deadline moved")
+	}
+
+	a = cole.send(t, "POST", draftPath, replace)
+	a.want(t, "redraft", http.StatusOK, "state", "draft")
+	re := decodeNotice(t, a)
+	if re.Stale || a.body["approved_by"] != nil {
+		t.Errorf("redrafted notice: stale %t, approved_by %v; want neither", re.Stale,
+			a.body["approved_by"])
+	}
+	if re.ID != n.ID || re.Version != n.Version+2 || len(re.Missing) == 0 ||
+		!strings.Contains(re.Body, "[to be completed: ") {
+		t.Errorf("redrafted notice: id %d version %d missing %v, want id %d version %d "+
+			"with the draft's placeholders back", re.ID, re.Version, re.Missing, n.ID,
+			n.Version+2)
+	}
+	if v := w.obligations(t, path)[key]; v.State != "drafted" {
+		t.Errorf("obligation after the redraft: %s, want drafted", v.State)
+	}
+	if got := w.f.auditCount(t, audit.NoticeDrafted); got != 2 {
+		t.Errorf("%d notice.drafted entries, want 2 (draft, redraft)", got)
+	}
+
+	re = completeNotice(t, lena, np, re)
+	lena.send(t, "POST", np+"/approve", nil).want(t, "approve the redraft", http.StatusOK)
+	cole.send(t, "POST", np+"/send", nil).want(t, "send", http.StatusOK)
+	a = cole.send(t, "POST", draftPath, replace)
+	a.want(t, "redraft a sent notice", http.StatusConflict)
+	if msg, _ := a.body["error"].(string); !strings.Contains(msg, "was sent already") {
+		t.Errorf("redraft of a sent notice: %q, want it to say it was sent", msg)
+	}
+}
