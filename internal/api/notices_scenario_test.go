@@ -133,6 +133,7 @@ type noticeWorld struct {
 	worker  *notify.Worker
 	watcher *obligation.Watcher
 	blobs   *evidence.FileBlobs
+	notices *notice.Service
 }
 
 // newNoticeWorld starts the world with the scenario's inventory imported
@@ -162,7 +163,7 @@ func newNoticeWorld(t *testing.T, now time.Time) *noticeWorld {
 			Now:              w.clk.Now}); err != nil {
 			t.Fatal(err)
 		}
-		cfg.Obligations, cfg.Notices = svc, notices
+		cfg.Obligations, cfg.Notices, w.notices = svc, notices, notices
 		cfg.Scope.Now = w.clk.Now
 	})
 	status, _, body := w.f.do(t, "PUT", "/api/v1/inventory", strings.NewReader(scenarioInventory),

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/vigilsec/vigil/internal/audit"
+	"github.com/vigilsec/vigil/internal/notify"
 	"github.com/vigilsec/vigil/internal/readiness"
 	"github.com/vigilsec/vigil/internal/regulation"
 	"github.com/vigilsec/vigil/internal/store"
@@ -231,5 +232,85 @@ func TestNoticeRedraft(t *testing.T) {
 	a.want(t, "redraft a sent notice", http.StatusConflict)
 	if msg, _ := a.body["error"].(string); !strings.Contains(msg, "was sent already") {
 		t.Errorf("redraft of a sent notice: %q, want it to say it was sent", msg)
+	}
+}
+
+// TestNoticeUndelivered: a notice's e-mail that dies shows undelivered on
+// the notice and warns the communications users by e-mail once, however
+// often the delivery dies again.
+func TestNoticeUndelivered(t *testing.T) {
+	t.Parallel()
+	w := newNoticeWorld(t, utc(t, "2026-11-19T18:30:00Z"))
+	lena := w.f.signIn(t, "lena", "legal")
+	cole := w.f.signIn(t, "cole", "communications")
+	_, path := openScenarioIncident(t, w, utc(t, "2026-11-19T11:00:00Z"))
+	w.f.send(t, "POST", path+"/facts", map[string]any{"name": "awareness", "truth": "yes",
+		"at": "2026-11-19T12:00:00Z"}).want(t, "awareness", http.StatusOK)
+	key := "gdpr-art33-2/notification@klinik-nord"
+	a := cole.send(t, "POST", path+"/obligations/"+keyPath(key)+"/draft", nil)
+	a.want(t, "draft", http.StatusCreated)
+	n := decodeNotice(t, a)
+	np := path + "/notices/" + itoa(n.ID)
+	completeNotice(t, lena, np, n)
+	lena.send(t, "POST", np+"/approve", nil).want(t, "approve", http.StatusOK)
+	a = cole.send(t, "POST", np+"/send", nil)
+	a.want(t, "send", http.StatusOK)
+	if a.body["undelivered"] != false {
+		t.Errorf("a notice just sent: undelivered %v, want false", a.body["undelivered"])
+	}
+	if _, ok := a.body["warnings"]; ok {
+		t.Errorf("a notice with an e-mail contact warns: %v", a.body["warnings"])
+	}
+
+	// A worker without an e-mail sender, one attempt each: the e-mail dies.
+	st := w.f.st
+	dying, err := notify.NewWorker(notify.WorkerConfig{Outbox: st,
+		Senders: map[notify.Channel]notify.Sender{}, Retry: notify.Retry{MaxAttempts: 1},
+		Tx: store.View[notify.Tx]{Store: st}, Observer: w.notices.Observer(),
+		Now: w.outboxNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mailID := int64(0)
+	for round := range 2 {
+		if got, err := dying.RunOnce(t.Context()); err != nil || got != 1 {
+			t.Fatalf("round %d: the dying worker attempted %d (%v), want the notice", round,
+				got, err)
+		}
+		a = w.f.send(t, "GET", np, nil)
+		a.want(t, "notice after its e-mail died", http.StatusOK)
+		if a.body["undelivered"] != true {
+			t.Errorf("round %d: undelivered %v, want true", round, a.body["undelivered"])
+		}
+		got := decodeNotice(t, a)
+		for _, d := range got.Deliveries {
+			if d.Channel == "email" && d.State != "dead" {
+				t.Errorf("e-mail delivery %s, want dead", d.State)
+			}
+		}
+		skip := len(w.smtp.Messages())
+		w.deliver(t)
+		want := []string(nil)
+		if round == 0 {
+			want = []string{"cole@example.com | Notice " + itoa(n.ID) +
+				" to tenant klinik-nord was not delivered"}
+		}
+		if got := w.mails(skip); !slices.Equal(got, want) {
+			t.Errorf("round %d: mails %q, want %q", round, got, want)
+		}
+		if mailID == 0 {
+			stored, err := st.GetNotice(t.Context(), n.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range stored.Deliveries {
+				if d.Channel == "email" {
+					mailID = d.NotificationID
+				}
+			}
+		}
+		// Retried by hand, it dies again: no second warning.
+		w.f.send(t, "POST", "/api/v1/notifications/"+itoa(mailID)+"/retry", nil).
+			want(t, "retry", http.StatusOK)
 	}
 }

@@ -290,6 +290,7 @@ func TestFailedDelivery(t *testing.T) {
 	}
 	n := admin.notices(t, inc)[key]
 	path := fmt.Sprintf("%s/notices/%d", inc, n.ID)
+	legal.complete(t, inc, n)
 	legal.post(path+"/approve", url.Values{"csrf_token": {legal.csrf(inc)}})
 	res, body = admin.post(path+"/send", url.Values{"csrf_token": {admin.csrf(inc)}})
 	if res.StatusCode != http.StatusSeeOther {
