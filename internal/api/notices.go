@@ -168,7 +168,7 @@ func noticeDeliveryState(n store.Notice, tenantName string) (bool, []string) {
 	if tenantName != "" {
 		who = tenantName
 	}
-	return dead, []string{"no designated contact of " + who + " can be reached by e-mail or " +
+	return dead, []string{"No designated contact of " + who + " can be reached by e-mail or " +
 		"webhook: notice " + strconv.FormatInt(n.ID, 10) + " went only to the tenant portal; " +
 		"tell the tenant by telephone and add a contact with an e-mail address"}
 }
