@@ -87,7 +87,8 @@ func (s *server) noticeError(w http.ResponseWriter, op string, err error) {
 		writeError(w, http.StatusConflict, ie.Error())
 	case errors.Is(err, store.ErrDuplicate):
 		writeError(w, http.StatusConflict, "this obligation has a notice already: "+
-			"edit that one (GET the incident's notices)")
+			"edit that one (GET the incident's notices), or redraft it from the current "+
+			"record with {\"replace\": true}")
 	case errors.Is(err, notice.ErrState), errors.Is(err, regulation.ErrTransition),
 		errors.Is(err, obligation.ErrState):
 		writeError(w, http.StatusConflict, err.Error())
