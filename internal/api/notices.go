@@ -20,6 +20,14 @@ import (
 type noticeView struct {
 	store.Notice
 	TenantName string `json:"tenant_name"`
+	// Stale: the obligation's deadline or status changed since the notice
+	// was last drafted or edited (notice.Stale).
+	Stale bool `json:"stale"`
+	// Undelivered: an e-mail or webhook delivery ended dead.
+	Undelivered bool `json:"undelivered"`
+	// Warnings are what the sender should know (a notice that reached no
+	// contact but the portal).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // portalNotice is a sent notice as the tenant portal shows it.
@@ -57,6 +65,7 @@ func noticeActor(r *http.Request) notice.Actor {
 // noticeError answers for a failed notice step.
 func (s *server) noticeError(w http.ResponseWriter, op string, err error) {
 	var ce *store.ConflictError
+	var ie *notice.IncompleteError
 	switch {
 	case errors.As(err, &ce):
 		stale(w, ce.Version, ce.Current)
@@ -74,9 +83,12 @@ func (s *server) noticeError(w http.ResponseWriter, op string, err error) {
 		}
 		writeRequestError(w, &requestError{Status: http.StatusUnprocessableEntity,
 			Field: field, Msg: msg})
+	case errors.As(err, &ie):
+		writeError(w, http.StatusConflict, ie.Error())
 	case errors.Is(err, store.ErrDuplicate):
 		writeError(w, http.StatusConflict, "this obligation has a notice already: "+
-			"edit that one (GET the incident's notices)")
+			"edit that one (GET the incident's notices), or redraft it from the current "+
+			"record with {\"replace\": true}")
 	case errors.Is(err, notice.ErrState), errors.Is(err, regulation.ErrTransition),
 		errors.Is(err, obligation.ErrState):
 		writeError(w, http.StatusConflict, err.Error())
@@ -123,9 +135,43 @@ func (s *server) noticeViews(r *http.Request, ns []store.Notice) []noticeView {
 			}
 			names[n.Tenant] = name
 		}
-		out = append(out, noticeView{Notice: n, TenantName: name})
+		v := noticeView{Notice: n, TenantName: name}
+		if n.State != store.NoticeSent {
+			o, err := s.cfg.Store.GetObligation(r.Context(), n.IncidentID, n.ObligationKey)
+			v.Stale = err == nil && notice.Stale(&n, o)
+		}
+		v.Undelivered, v.Warnings = noticeDeliveryState(n, name)
+		out = append(out, v)
 	}
 	return out
+}
+
+// noticeDeliveryState reports whether an e-mail or webhook delivery of a
+// sent notice ended dead, and warns when a tenant's notice reached no
+// contact by e-mail or webhook (it went only to the portal).
+func noticeDeliveryState(n store.Notice, tenantName string) (bool, []string) {
+	if n.State != store.NoticeSent {
+		return false, nil
+	}
+	dead, direct := false, false
+	for _, d := range n.Deliveries {
+		switch d.Channel {
+		case store.DeliveryPortal, store.DeliveryManual:
+		default:
+			direct = true
+			dead = dead || d.State == store.DeliveryDead
+		}
+	}
+	if direct || n.Party != regulation.PartyTenant || n.Tenant == "" {
+		return dead, nil
+	}
+	who := n.Tenant
+	if tenantName != "" {
+		who = tenantName
+	}
+	return dead, []string{"No designated contact of " + who + " can be reached by e-mail or " +
+		"webhook: notice " + strconv.FormatInt(n.ID, 10) + " went only to the tenant portal; " +
+		"tell the tenant by telephone and add a contact with an e-mail address"}
 }
 
 // writeNotice answers with one notice and its ETag.
@@ -146,7 +192,8 @@ func (s *server) postDraft(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in struct {
-		Lang string `json:"lang"`
+		Lang    string `json:"lang"`
+		Replace bool   `json:"replace"`
 	}
 	if r.ContentLength != 0 {
 		if err := decodeChange(r, &in); err != nil {
@@ -158,12 +205,19 @@ func (s *server) postDraft(w http.ResponseWriter, r *http.Request) {
 		writeRequestError(w, invalid("lang", "%q: want two lowercase letters (en, de)", in.Lang))
 		return
 	}
-	n, err := svc.Draft(r.Context(), noticeActor(r), id, r.PathValue("key"), in.Lang)
+	draft, status := svc.Draft, http.StatusCreated
+	if in.Replace {
+		draft, status = svc.Redraft, http.StatusOK
+	}
+	n, err := draft(r.Context(), noticeActor(r), id, r.PathValue("key"), in.Lang)
 	if err != nil {
 		s.noticeError(w, "draft notice", err)
 		return
 	}
-	s.writeNotice(w, r, http.StatusCreated, n)
+	if n.Version == 1 {
+		status = http.StatusCreated // replace with no notice yet drafts a new one
+	}
+	s.writeNotice(w, r, status, n)
 }
 
 // listNotices answers GET /api/v1/incidents/{id}/notices.

@@ -133,6 +133,7 @@ type noticeWorld struct {
 	worker  *notify.Worker
 	watcher *obligation.Watcher
 	blobs   *evidence.FileBlobs
+	notices *notice.Service
 }
 
 // newNoticeWorld starts the world with the scenario's inventory imported
@@ -162,7 +163,7 @@ func newNoticeWorld(t *testing.T, now time.Time) *noticeWorld {
 			Now:              w.clk.Now}); err != nil {
 			t.Fatal(err)
 		}
-		cfg.Obligations, cfg.Notices = svc, notices
+		cfg.Obligations, cfg.Notices, w.notices = svc, notices, notices
 		cfg.Scope.Now = w.clk.Now
 	})
 	status, _, body := w.f.do(t, "PUT", "/api/v1/inventory", strings.NewReader(scenarioInventory),
@@ -240,6 +241,8 @@ type noticeJSON struct {
 	Body       string   `json:"body"`
 	State      string   `json:"state"`
 	Hash       string   `json:"content_hash"`
+	Version    int64    `json:"version"`
+	Stale      bool     `json:"stale"`
 	Deliveries []struct {
 		Channel    string    `json:"channel"`
 		Recipient  string    `json:"recipient"`
@@ -523,6 +526,32 @@ func decodeNotice(t *testing.T, a answer) noticeJSON {
 	return n
 }
 
+// completeNotice fills every placeholder of notice n at np ("to follow in
+// a later notice", as GDPR Art. 33(4) allows) as sess and returns it.
+func completeNotice(t *testing.T, sess *userSession, np string, n noticeJSON) noticeJSON {
+	t.Helper()
+	subject, body := n.Subject, n.Body
+	for _, lang := range []string{"en", "de"} {
+		for _, name := range n.Missing {
+			for _, form := range []string{"[to be completed: %s]", "[noch zu ergänzen: %s]"} {
+				ph := strings.Replace(form, "%s", regulation.ElementLabel(name, lang), 1)
+				body = strings.ReplaceAll(body, ph, "To follow in a later notice.")
+				subject = strings.ReplaceAll(subject, ph, "to follow")
+			}
+		}
+	}
+	a := sess.f.send(t, "PUT", np, map[string]any{"subject": subject, "body": body},
+		"Authorization", "", "Cookie", sess.cookie, "X-CSRF-Token", sess.csrf,
+		"If-Match", `"v`+itoa(n.Version)+`"`)
+	a.want(t, "complete the notice", http.StatusOK)
+	out := decodeNotice(t, a)
+	if len(out.Missing) != 0 {
+		t.Fatalf("notice %d still misses %v after completing it:\n%s", n.ID, out.Missing,
+			out.Body)
+	}
+	return out
+}
+
 // draftApproveSend drafts the notice of key as communications, refuses to
 // send it unapproved, has legal approve it and communications send it.
 func draftApproveSend(t *testing.T, w *noticeWorld, legal, comms *userSession, path, key,
@@ -534,6 +563,17 @@ func draftApproveSend(t *testing.T, w *noticeWorld, legal, comms *userSession, p
 	np := path + "/notices/" + itoa(n.ID)
 	comms.send(t, "POST", np+"/send", map[string]any{}).want(t, "send "+key+" unapproved",
 		http.StatusConflict)
+	if len(n.Missing) > 0 {
+		a = legal.send(t, "POST", np+"/approve", nil)
+		a.want(t, "approve "+key+" with placeholders", http.StatusConflict)
+		msg, _ := a.body["error"].(string)
+		label := regulation.ElementLabel(n.Missing[0], n.Lang)
+		if !strings.Contains(msg, "still has elements to complete") ||
+			!strings.Contains(msg, label) {
+			t.Errorf("refusal to approve %s: %q, want it to name %q", key, msg, label)
+		}
+		n = completeNotice(t, legal, np, n)
+	}
 	legal.send(t, "POST", np+"/approve", nil).want(t, "approve "+key, http.StatusOK,
 		"state", "approved", "approved_by", "user:"+legal.name)
 	body := map[string]any{}
@@ -543,6 +583,12 @@ func draftApproveSend(t *testing.T, w *noticeWorld, legal, comms *userSession, p
 	a = comms.send(t, "POST", np+"/send", body)
 	a.want(t, "send "+key, http.StatusOK, "state", "sent", "sent_by", "user:"+comms.name)
 	n = decodeNotice(t, a)
+	a = comms.send(t, "POST", np+"/send", body)
+	a.want(t, "send "+key+" again", http.StatusConflict)
+	if msg, _ := a.body["error"].(string); !strings.Contains(msg,
+		"notice "+itoa(n.ID)+" was sent already at ") {
+		t.Errorf("second send of %s: %q, want it to say when it was sent", key, msg)
+	}
 	if n.Hash == "" || n.Hash != store.ContentHash(n.Subject, n.Body) {
 		t.Errorf("%s: content hash %q, want the SHA-256 of subject and body", key, n.Hash)
 	}

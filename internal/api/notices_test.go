@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/vigilsec/vigil/internal/audit"
+	"github.com/vigilsec/vigil/internal/notify"
 	"github.com/vigilsec/vigil/internal/readiness"
 	"github.com/vigilsec/vigil/internal/regulation"
 	"github.com/vigilsec/vigil/internal/store"
@@ -99,12 +100,16 @@ func TestNoticeEditing(t *testing.T) {
 	auth := cole.send(t, "POST", path+"/obligations/"+keyPath("gdpr-art33/notification")+
 		"/draft", nil)
 	auth.want(t, "draft to the authority", http.StatusCreated, "party", "authority")
-	ap := path + "/notices/" + itoa(decodeNotice(t, auth).ID)
+	an := decodeNotice(t, auth)
+	ap := path + "/notices/" + itoa(an.ID)
+	lena.send(t, "POST", ap+"/approve", nil).want(t, "approve with placeholders",
+		http.StatusConflict)
+	completeNotice(t, lena, ap, an)
 	lena.send(t, "POST", ap+"/approve", nil).want(t, "approve", http.StatusOK)
 	cole.send(t, "POST", ap+"/send", map[string]any{}).want(t, "file without reference",
 		http.StatusUnprocessableEntity, "field", "reference")
-	if got := w.f.auditCount(t, audit.NoticeEdited); got != 3 {
-		t.Errorf("%d notice.edited entries, want 3", got)
+	if got := w.f.auditCount(t, audit.NoticeEdited); got != 4 {
+		t.Errorf("%d notice.edited entries, want 4", got)
 	}
 }
 
@@ -133,6 +138,7 @@ func TestNoticeExerciseRefused(t *testing.T) {
 	a.want(t, "draft", http.StatusCreated)
 	n := decodeNotice(t, a)
 	np := path + "/notices/" + itoa(n.ID)
+	completeNotice(t, lena, np, n)
 	lena.send(t, "POST", np+"/approve", nil).want(t, "approve", http.StatusOK)
 	a = cole.send(t, "POST", np+"/send", nil)
 	a.want(t, "send about an exercise", http.StatusConflict)
@@ -156,5 +162,155 @@ func TestNoticeExerciseRefused(t *testing.T) {
 	w.deliver(t)
 	if len(w.smtp.Messages()) != 0 {
 		t.Errorf("the SMTP peer got %d messages about an exercise", len(w.smtp.Messages()))
+	}
+}
+
+// TestNoticeRedraft: a notice drafted before its obligation's deadline
+// changed shows stale; a draft with replace redrafts the approved notice
+// from the current record (new version, back to draft, the obligation back
+// to drafted, audited) and clears stale; a sent notice is never replaced.
+func TestNoticeRedraft(t *testing.T) {
+	t.Parallel()
+	w := newNoticeWorld(t, utc(t, "2026-11-19T18:30:00Z"))
+	lena := w.f.signIn(t, "lena", "legal")
+	cole := w.f.signIn(t, "cole", "communications")
+	_, path := openScenarioIncident(t, w, utc(t, "2026-11-19T11:00:00Z"))
+	w.f.send(t, "POST", path+"/facts", map[string]any{"name": "awareness", "truth": "yes",
+		"at": "2026-11-19T12:00:00Z"}).want(t, "awareness", http.StatusOK)
+	key := "gdpr-art33-2/notification@klinik-nord"
+	draftPath := path + "/obligations/" + keyPath(key) + "/draft"
+	replace := map[string]any{"replace": true}
+
+	a := cole.send(t, "POST", draftPath, map[string]any{"lang": "en"})
+	a.want(t, "draft", http.StatusCreated)
+	n := decodeNotice(t, a)
+	if n.Stale {
+		t.Error("a fresh draft is stale")
+	}
+	np := path + "/notices/" + itoa(n.ID)
+	n = completeNotice(t, lena, np, n)
+	lena.send(t, "POST", np+"/approve", nil).want(t, "approve", http.StatusOK)
+	before := w.obligations(t, path)[key].Deadline
+
+	// Awareness turns out to be earlier: the deadline moves.
+	w.f.send(t, "POST", path+"/facts", map[string]any{"name": "awareness", "truth": "yes",
+		"at": "2026-11-19T09:00:00Z"}).want(t, "earlier awareness", http.StatusOK)
+	if after := w.obligations(t, path)[key].Deadline; after == nil || before == nil ||
+		after.Equal(*before) {
+		t.Fatalf("deadline %v -> %v: the test needs it to move", before, after)
+	}
+	a = w.f.send(t, "GET", np, nil)
+	a.want(t, "notice after the deadline moved", http.StatusOK, "state", "approved")
+	if !decodeNotice(t, a).Stale {
+		t.Error("the approved notice is not stale after its deadline moved")
+	}
+
+	a = cole.send(t, "POST", draftPath, replace)
+	a.want(t, "redraft", http.StatusOK, "state", "draft")
+	re := decodeNotice(t, a)
+	if re.Stale || a.body["approved_by"] != nil {
+		t.Errorf("redrafted notice: stale %t, approved_by %v; want neither", re.Stale,
+			a.body["approved_by"])
+	}
+	if re.ID != n.ID || re.Version != n.Version+2 || len(re.Missing) == 0 ||
+		!strings.Contains(re.Body, "[to be completed: ") {
+		t.Errorf("redrafted notice: id %d version %d missing %v, want id %d version %d "+
+			"with the draft's placeholders back", re.ID, re.Version, re.Missing, n.ID,
+			n.Version+2)
+	}
+	if v := w.obligations(t, path)[key]; v.State != "drafted" {
+		t.Errorf("obligation after the redraft: %s, want drafted", v.State)
+	}
+	if got := w.f.auditCount(t, audit.NoticeDrafted); got != 2 {
+		t.Errorf("%d notice.drafted entries, want 2 (draft, redraft)", got)
+	}
+
+	re = completeNotice(t, lena, np, re)
+	lena.send(t, "POST", np+"/approve", nil).want(t, "approve the redraft", http.StatusOK)
+	cole.send(t, "POST", np+"/send", nil).want(t, "send", http.StatusOK)
+	a = cole.send(t, "POST", draftPath, replace)
+	a.want(t, "redraft a sent notice", http.StatusConflict)
+	if msg, _ := a.body["error"].(string); !strings.Contains(msg, "was sent already") {
+		t.Errorf("redraft of a sent notice: %q, want it to say it was sent", msg)
+	}
+}
+
+// TestNoticeUndelivered: a notice's e-mail that dies shows undelivered on
+// the notice and warns the communications users by e-mail once, however
+// often the delivery dies again.
+func TestNoticeUndelivered(t *testing.T) {
+	t.Parallel()
+	w := newNoticeWorld(t, utc(t, "2026-11-19T18:30:00Z"))
+	lena := w.f.signIn(t, "lena", "legal")
+	cole := w.f.signIn(t, "cole", "communications")
+	_, path := openScenarioIncident(t, w, utc(t, "2026-11-19T11:00:00Z"))
+	w.f.send(t, "POST", path+"/facts", map[string]any{"name": "awareness", "truth": "yes",
+		"at": "2026-11-19T12:00:00Z"}).want(t, "awareness", http.StatusOK)
+	key := "gdpr-art33-2/notification@klinik-nord"
+	a := cole.send(t, "POST", path+"/obligations/"+keyPath(key)+"/draft", nil)
+	a.want(t, "draft", http.StatusCreated)
+	n := decodeNotice(t, a)
+	np := path + "/notices/" + itoa(n.ID)
+	completeNotice(t, lena, np, n)
+	lena.send(t, "POST", np+"/approve", nil).want(t, "approve", http.StatusOK)
+	a = cole.send(t, "POST", np+"/send", nil)
+	a.want(t, "send", http.StatusOK)
+	if a.body["undelivered"] != false {
+		t.Errorf("a notice just sent: undelivered %v, want false", a.body["undelivered"])
+	}
+	if _, ok := a.body["warnings"]; ok {
+		t.Errorf("a notice with an e-mail contact warns: %v", a.body["warnings"])
+	}
+
+	// A worker without an e-mail sender, one attempt each: the e-mail dies.
+	st := w.f.st
+	dying, err := notify.NewWorker(notify.WorkerConfig{Outbox: st,
+		Senders: map[notify.Channel]notify.Sender{}, Retry: notify.Retry{MaxAttempts: 1},
+		Tx: store.View[notify.Tx]{Store: st}, Observer: w.notices.Observer(),
+		Now: w.outboxNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mailID := int64(0)
+	for round := range 2 {
+		if got, err := dying.RunOnce(t.Context()); err != nil || got != 1 {
+			t.Fatalf("round %d: the dying worker attempted %d (%v), want the notice", round,
+				got, err)
+		}
+		a = w.f.send(t, "GET", np, nil)
+		a.want(t, "notice after its e-mail died", http.StatusOK)
+		if a.body["undelivered"] != true {
+			t.Errorf("round %d: undelivered %v, want true", round, a.body["undelivered"])
+		}
+		got := decodeNotice(t, a)
+		for _, d := range got.Deliveries {
+			if d.Channel == "email" && d.State != "dead" {
+				t.Errorf("e-mail delivery %s, want dead", d.State)
+			}
+		}
+		skip := len(w.smtp.Messages())
+		w.deliver(t)
+		want := []string(nil)
+		if round == 0 {
+			want = []string{"cole@example.com | Notice " + itoa(n.ID) +
+				" to tenant klinik-nord was not delivered"}
+		}
+		if got := w.mails(skip); !slices.Equal(got, want) {
+			t.Errorf("round %d: mails %q, want %q", round, got, want)
+		}
+		if mailID == 0 {
+			stored, err := st.GetNotice(t.Context(), n.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range stored.Deliveries {
+				if d.Channel == "email" {
+					mailID = d.NotificationID
+				}
+			}
+		}
+		// Retried by hand, it dies again: no second warning.
+		w.f.send(t, "POST", "/api/v1/notifications/"+itoa(mailID)+"/retry", nil).
+			want(t, "retry", http.StatusOK)
 	}
 }

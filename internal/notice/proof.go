@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/internal/audit"
+	"github.com/vigilsec/vigil/internal/auth"
 	"github.com/vigilsec/vigil/internal/evidence"
 	"github.com/vigilsec/vigil/internal/notify"
 	"github.com/vigilsec/vigil/internal/regulation"
@@ -136,6 +137,9 @@ func (o observer) Attempted(ctx context.Context, ntx notify.Tx, n *notify.Notifi
 	if err := tx.UpdateNoticeDelivery(ctx, d); err != nil {
 		return err
 	}
+	if a.State == notify.StateDead {
+		return o.s.warnUndelivered(ctx, tx, n, d)
+	}
 	if a.State != notify.StateSent {
 		return nil
 	}
@@ -144,6 +148,46 @@ func (o observer) Attempted(ctx context.Context, ntx notify.Tx, n *notify.Notifi
 		return err
 	}
 	return o.s.prove(ctx, tx, nt, d, audit.SystemActor)
+}
+
+// warnUndelivered queues, in tx, an e-mail to each communications user
+// (staff with an address) saying that delivery d of a notice ended dead;
+// its key, notice-undelivered:<notice>:<delivery>, makes it once per
+// delivery and person however often the delivery dies again.
+func (s *Service) warnUndelivered(ctx context.Context, tx store.Tx, o *notify.Notification,
+	d *store.NoticeDelivery) error {
+	nt, err := s.cfg.Store.GetNotice(ctx, d.NoticeID)
+	if err != nil {
+		return err
+	}
+	users, err := s.cfg.Store.ListUsers(ctx, store.UserFilter{})
+	if err != nil {
+		return err
+	}
+	key := fmt.Sprintf("notice-undelivered:%d:%d", nt.ID, d.ID)
+	subject := fmt.Sprintf("Notice %d to tenant %s was not delivered", nt.ID, nt.Tenant)
+	body := fmt.Sprintf("The %s delivery of notice %d (%s) to %s failed for good after %d "+
+		"attempts: %s\n\nThe tenant may not have it: reach the tenant another way, fix the "+
+		"contact, and retry the delivery (POST /api/v1/notifications/%d/retry).\n",
+		d.Channel, nt.ID, nt.ObligationKey, d.Recipient, d.Attempts, d.LastError, o.ID)
+	queued := 0
+	for _, u := range users {
+		if u.Disabled || u.Tenant != "" || u.Email == "" ||
+			!slices.Contains(u.Roles, auth.RoleCommunications) {
+			continue
+		}
+		w := &notify.Notification{Key: key + ":email:" + u.Email, Channel: notify.ChannelEmail,
+			Recipient: u.Email, Subject: subject, Body: body, IncidentID: nt.IncidentID,
+			Trigger: notify.TriggerReminder, Created: s.now(),
+			Reason: "undelivered notice to communications user " + u.Name}
+		if _, err := tx.EnqueueNotification(ctx, w); err != nil {
+			return err
+		}
+		queued++
+	}
+	s.log.Warn("notice delivery dead", "incident_id", nt.IncidentID, "notice_id", nt.ID,
+		"delivery_id", d.ID, "warned", queued)
+	return nil
 }
 
 // Acknowledge records that a tenant's administrator acknowledged a sent

@@ -32,6 +32,20 @@ var (
 	ErrInvalid = errors.New("invalid notice input")
 )
 
+// IncompleteError refuses to approve a notice that still holds
+// "[to be completed: …]" placeholders (its Missing list).
+type IncompleteError struct {
+	NoticeID int64
+	// Labels are the missing elements' labels in the notice's language.
+	Labels []string
+}
+
+func (e *IncompleteError) Error() string {
+	return fmt.Sprintf("notice %d still has elements to complete: %s; complete them "+
+		"(GDPR Art. 33(4) allows \"to follow in a later notice\")", e.NoticeID,
+		strings.Join(e.Labels, ", "))
+}
+
 // Obligations is the part of internal/obligation the service uses; an
 // *obligation.Service is one.
 type Obligations interface {
@@ -142,24 +156,16 @@ func (s *Service) Draft(ctx context.Context, by Actor, incidentID int64, key,
 		return nil, fmt.Errorf("draft notice for %s: the obligation was withdrawn: %w", key,
 			ErrState)
 	}
-	rec, err := s.cfg.Store.GetIncidentRecord(ctx, incidentID)
-	if err != nil {
-		return nil, fmt.Errorf("draft notice for %s: %w", key, err)
-	}
-	k := ob.Obligation.Key
-	sum, err := s.summary(ctx, rec, k.Tenant)
-	if err != nil {
-		return nil, fmt.Errorf("draft notice for %s: %w", key, err)
-	}
-	d, err := s.cfg.Catalog.Draft(ob.Obligation, s.language(ctx, k, lang), sum)
+	d, err := s.compose(ctx, ob, incidentID, lang)
 	if err != nil {
 		return nil, fmt.Errorf("draft notice for %s: %w", key, err)
 	}
 	now := s.now()
-	n := &store.Notice{IncidentID: incidentID, ObligationKey: key, Tenant: k.Tenant,
+	n := &store.Notice{IncidentID: incidentID, ObligationKey: key, Tenant: ob.Obligation.Key.Tenant,
 		Party: ob.Obligation.Recipient.Party,
 		Lang:  d.Lang, Subject: d.Subject, Body: d.Body, Missing: d.Missing,
-		State: store.NoticeDraft, Exercise: ob.Exercise, CreatedBy: by.ID, Created: now}
+		State: store.NoticeDraft, Exercise: ob.Exercise, CreatedBy: by.ID, Created: now,
+		BasisDeadline: ob.Record.Deadline, BasisStatus: string(ob.Obligation.Status)}
 	if n.Missing == nil {
 		n.Missing = []string{}
 	}
@@ -184,6 +190,109 @@ func (s *Service) Draft(ctx context.Context, by Actor, incidentID int64, key,
 		return nil, fmt.Errorf("draft notice for %s: %w", key, err)
 	}
 	return n, nil
+}
+
+// compose drafts the text of obligation ob's notice from incident
+// incidentID's record as it is now, in lang.
+func (s *Service) compose(ctx context.Context, ob *store.ObligationRecord, incidentID int64,
+	lang string) (regulation.Draft, error) {
+	rec, err := s.cfg.Store.GetIncidentRecord(ctx, incidentID)
+	if err != nil {
+		return regulation.Draft{}, err
+	}
+	k := ob.Obligation.Key
+	sum, err := s.summary(ctx, rec, k.Tenant)
+	if err != nil {
+		return regulation.Draft{}, err
+	}
+	return s.cfg.Catalog.Draft(ob.Obligation, s.language(ctx, k, lang), sum)
+}
+
+// Redraft replaces the text of an obligation's unsent notice (a draft or
+// an approved one) with a new draft from the incident record and the
+// obligation as they are now, in lang (empty: the notice's language). The
+// notice goes back to draft at a new version, and its record from
+// approved to drafted. An obligation without a notice is drafted as by
+// Draft; a sent notice gives ErrState.
+func (s *Service) Redraft(ctx context.Context, by Actor, incidentID int64, key,
+	lang string) (*store.Notice, error) {
+	ns, err := s.cfg.Store.ListNotices(ctx, store.NoticeFilter{IncidentID: incidentID})
+	if err != nil {
+		return nil, fmt.Errorf("redraft notice for %s: %w", key, err)
+	}
+	var n *store.Notice
+	for i := range ns {
+		if ns[i].ObligationKey == key {
+			n = &ns[i]
+		}
+	}
+	if n == nil {
+		return s.Draft(ctx, by, incidentID, key, lang)
+	}
+	if n.State == store.NoticeSent {
+		return nil, fmt.Errorf("redraft notice for %s: notice %d was sent already at %s; "+
+			"a sent notice is never replaced: %w", key, n.ID,
+			n.Sent.UTC().Format("2006-01-02 15:04:05 UTC"), ErrState)
+	}
+	ob, err := s.cfg.Obligations.Get(ctx, incidentID, key)
+	if err != nil {
+		return nil, fmt.Errorf("redraft notice for %s: %w", key, err)
+	}
+	if ob.Withdrawn {
+		return nil, fmt.Errorf("redraft notice for %s: the obligation was withdrawn: %w", key,
+			ErrState)
+	}
+	if lang == "" {
+		lang = n.Lang
+	}
+	d, err := s.compose(ctx, ob, incidentID, lang)
+	if err != nil {
+		return nil, fmt.Errorf("redraft notice for %s: %w", key, err)
+	}
+	now, reopened := s.now(), n.State == store.NoticeApproved
+	n.Lang, n.Subject, n.Body, n.Missing, n.UpdatedBy = d.Lang, d.Subject, d.Body, d.Missing,
+		by.ID
+	if n.Missing == nil {
+		n.Missing = []string{}
+	}
+	n.BasisDeadline, n.BasisStatus = ob.Record.Deadline, string(ob.Obligation.Status)
+	n.State, n.ApprovedBy, n.Approved = store.NoticeDraft, "", time.Time{}
+	err = s.cfg.Store.Atomically(ctx, func(tx store.Tx) error {
+		if err := tx.UpdateNotice(ctx, n); err != nil {
+			return err
+		}
+		if reopened {
+			_, err := s.cfg.Obligations.Transition(ctx, tx, incidentID, key,
+				func(r *regulation.Record) error {
+					out, err := r.Transition(regulation.StateDrafted, by.regActor(), now,
+						fmt.Sprintf("notice %d redrafted after approval", n.ID))
+					*r = out
+					return err
+				})
+			if err != nil {
+				return err
+			}
+		}
+		return s.record(ctx, tx, by.ID, audit.NoticeDrafted, n, map[string]any{
+			"lang": n.Lang, "template": d.Template, "missing": n.Missing, "replaced": true,
+			"reopened": reopened})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("redraft notice for %s: %w", key, err)
+	}
+	s.log.Info("notice redrafted", "incident_id", incidentID, "notice_id", n.ID)
+	return s.Get(ctx, incidentID, n.ID)
+}
+
+// Stale reports whether notice n was drafted or last edited before its
+// obligation ob's deadline or status changed: its text may be out of date.
+// A sent notice, or one whose basis is not known, is never stale.
+func Stale(n *store.Notice, ob *store.ObligationRecord) bool {
+	if n.State == store.NoticeSent || n.BasisStatus == "" || ob == nil {
+		return false
+	}
+	return !n.BasisDeadline.Equal(ob.Record.Deadline) ||
+		n.BasisStatus != string(ob.Obligation.Status)
 }
 
 // Get returns one notice of an incident (another incident's gives
@@ -226,6 +335,10 @@ func (s *Service) Edit(ctx context.Context, by Actor, incidentID, id, version in
 	}
 	if n.State == store.NoticeSent {
 		return nil, fmt.Errorf("edit notice %d: it was sent: %w", id, ErrState)
+	}
+	if ob, err := s.cfg.Obligations.Get(ctx, incidentID, n.ObligationKey); err == nil {
+		// The editor saw the obligation as it is now.
+		n.BasisDeadline, n.BasisStatus = ob.Record.Deadline, string(ob.Obligation.Status)
 	}
 	now, reopened := s.now(), n.State == store.NoticeApproved
 	n.Version, n.Subject, n.Body, n.UpdatedBy = version, subject, body, by.ID
@@ -270,6 +383,13 @@ func (s *Service) Approve(ctx context.Context, by Actor, incidentID, id int64) (
 	if n.State != store.NoticeDraft {
 		return nil, fmt.Errorf("approve notice %d: it is %s, not a draft: %w", id, n.State,
 			ErrState)
+	}
+	if len(n.Missing) > 0 {
+		labels := make([]string, 0, len(n.Missing))
+		for _, name := range n.Missing {
+			labels = append(labels, regulation.ElementLabel(name, n.Lang))
+		}
+		return nil, &IncompleteError{NoticeID: id, Labels: labels}
 	}
 	now := s.now()
 	n.State, n.ApprovedBy, n.Approved = store.NoticeApproved, by.ID, now
@@ -318,7 +438,12 @@ func (s *Service) Send(ctx context.Context, by Actor, incidentID, id int64,
 	if exercise || n.Exercise {
 		return nil, fmt.Errorf("send notice %d: %w", id, ErrExercise)
 	}
-	if n.State != store.NoticeApproved {
+	switch n.State {
+	case store.NoticeApproved:
+	case store.NoticeSent:
+		return nil, fmt.Errorf("send notice %d: notice %d was sent already at %s: %w", id, id,
+			n.Sent.UTC().Format("2006-01-02 15:04:05 UTC"), ErrState)
+	default:
 		return nil, fmt.Errorf("send notice %d: it is %s; legal approves it first: %w", id,
 			n.State, ErrState)
 	}

@@ -81,6 +81,12 @@ type Notice struct {
 	// Reference is what the sender typed for a manual filing (the
 	// authority's case number, say).
 	Reference string `json:"reference,omitempty"`
+	// BasisDeadline and BasisStatus are the obligation's deadline and
+	// status when the notice was last drafted or edited: a notice whose
+	// obligation changed since is stale (its text may say so). Empty
+	// BasisStatus: not known (notices drafted before it was kept).
+	BasisDeadline time.Time `json:"basis_deadline,omitzero"`
+	BasisStatus   string    `json:"basis_status,omitempty"`
 
 	// Filled on reads: the deliveries, by ID, and the acknowledgement.
 	Deliveries     []NoticeDelivery `json:"deliveries"`
@@ -141,7 +147,7 @@ type NoticeDelivery struct {
 // them (zero times stay zero).
 func (n *Notice) Truncate() {
 	for _, t := range []*time.Time{&n.Created, &n.Updated, &n.Approved, &n.Sent,
-		&n.Acknowledged} {
+		&n.Acknowledged, &n.BasisDeadline} {
 		if !t.IsZero() {
 			*t = t.UTC().Truncate(time.Microsecond)
 		}

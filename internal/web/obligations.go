@@ -153,6 +153,10 @@ type noticeItem struct {
 	Deliveries     []deliveryItem `json:"deliveries"`
 	AcknowledgedAt time.Time      `json:"acknowledged_at"`
 	AcknowledgedBy string         `json:"acknowledged_by"`
+	// Stale, Undelivered and Warnings are the API's (NoticeView).
+	Stale       bool     `json:"stale"`
+	Undelivered bool     `json:"undelivered"`
+	Warnings    []string `json:"warnings"`
 }
 
 // dutySection is the "Obligations and notices" part of the incident page:
@@ -324,16 +328,20 @@ func obligationPath(r *http.Request, base string) (string, error) {
 }
 
 // draftNotice drafts the notice of an obligation in the language chosen
-// ("" for the tenant's own or English).
+// ("" for the tenant's own or English); with replace=yes it redrafts the
+// obligation's unsent notice from the current record.
 func (s *server) draftNotice(w http.ResponseWriter, r *http.Request, se *session) {
 	s.change(w, r, se, "notices", func(ctx context.Context, base string) error {
 		p, err := obligationPath(r, base)
 		if err != nil {
 			return err
 		}
-		body := map[string]string{}
+		body := map[string]any{}
 		if lang := form(r, "lang"); lang != "" {
 			body["lang"] = lang
+		}
+		if form(r, "replace") == "yes" {
+			body["replace"] = true // the Redraft button of a stale notice
 		}
 		return se.post(ctx, p+"/draft", body)
 	})

@@ -67,6 +67,27 @@ func (b *browser) notices(t *testing.T, inc string) map[string]noticeItem {
 	return out
 }
 
+// placeholder matches a draft's "[to be completed: …]" placeholders.
+var placeholder = regexp.MustCompile(`\[(to be completed|noch zu ergänzen): [^\]]*\]`)
+
+// completed returns body with every placeholder filled: "to follow in a
+// later notice", as GDPR Art. 33(4) allows.
+func completed(body string) string {
+	return placeholder.ReplaceAllString(body, "To follow in a later notice.")
+}
+
+// complete fills the placeholders of notice n of incident page inc through
+// the edit form as b, so that legal may approve it.
+func (b *browser) complete(t *testing.T, inc string, n noticeItem) {
+	t.Helper()
+	res, body := b.post(fmt.Sprintf("%s/notices/%d", inc, n.ID), url.Values{
+		"csrf_token": {b.csrf(inc)}, "version": {fmt.Sprint(n.Version)},
+		"subject": {completed(n.Subject)}, "body": {completed(n.Body)}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("complete notice %d: status %d: %s", n.ID, res.StatusCode, body)
+	}
+}
+
 // row is the CSS selector of the obligation row of key.
 func row(key string) string { return `tr[data-key="` + key + `"]` }
 
@@ -166,8 +187,9 @@ func TestBrowserObligationsAndPortal(t *testing.T) {
 		t.Fatalf("the draft lacks the placeholder %q:\n%s", todo, uk.Body)
 	}
 	added := "We will call your security officer at 10:00 UTC."
-	edited := strings.Replace(strings.TrimRight(uk.Body, "\n"), todo, "An attacker read "+
-		"objects of storage farm st-3 with a leaked access key.", 1) + "\n\n" + added
+	edited := completed(strings.Replace(strings.TrimRight(uk.Body, "\n"), todo,
+		"An attacker read objects of storage farm st-3 with a leaked access key.", 1)) +
+		"\n\n" + added
 	legal.do("change the body", chromedp.SetValue(chromedp.CSS(ukSel+` textarea[name=body]`),
 		edited))
 	legal.click("save Initech's notice", ukSel+` button.save`)
@@ -178,6 +200,14 @@ func TestBrowserObligationsAndPortal(t *testing.T) {
 		strings.Contains(n.Body, "\r") || n.Version != uk.Version+1 {
 		t.Errorf("edited notice: version %d (was %d), body ends %q", n.Version, uk.Version,
 			n.Body[max(0, len(n.Body)-60):])
+	}
+	// Legal completes Hooli's placeholders too: a notice that still has
+	// some cannot be approved.
+	legal.do("complete Hooli's body", chromedp.SetValue(
+		chromedp.CSS(sgSel+` textarea[name=body]`), completed(sg.Body)))
+	legal.click("save Hooli's notice", sgSel+` button.save`)
+	if n := admin.notices(t, inc)[sgKey]; len(n.Missing) != 0 {
+		t.Errorf("Hooli's notice still misses %v", n.Missing)
 	}
 	legal.click("approve Initech's notice", ukSel+` button.approve`)
 	legal.click("approve Hooli's notice", sgSel+` button.approve`)

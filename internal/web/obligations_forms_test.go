@@ -193,6 +193,7 @@ func TestExerciseNotices(t *testing.T) {
 	}
 	admin := e.signIn(t, auth.RoleAdmin)
 	n := admin.notices(t, inc)[sgKey]
+	legal.complete(t, inc, n)
 	res, body = legal.post(fmt.Sprintf("%s/notices/%d/approve", inc, n.ID),
 		url.Values{"csrf_token": {legal.csrf(inc)}})
 	if res.StatusCode != http.StatusSeeOther {
@@ -245,6 +246,14 @@ func TestNoticeForms(t *testing.T) {
 		strings.Count(got.Body, "Edited.") != 1 {
 		t.Errorf("after a save and a stale one: version %d, body %q", got.Version, got.Body)
 	}
+	// Legal may not approve it while it holds placeholders.
+	res, body = legal.post(path+"/approve", url.Values{"csrf_token": {legal.csrf(inc)}})
+	if res.StatusCode != http.StatusConflict ||
+		!strings.Contains(html.UnescapeString(body), "still has elements to complete") {
+		t.Errorf("approve with placeholders: status %d, want 409 naming the elements",
+			res.StatusCode)
+	}
+	legal.complete(t, inc, admin.notices(t, inc)[gdprKey])
 	legal.post(path+"/approve", url.Values{"csrf_token": {legal.csrf(inc)}})
 	_, body = admin.get(inc)
 	if !strings.Contains(body, `placeholder="Filed as (reference)"`) ||
@@ -281,6 +290,7 @@ func TestFailedDelivery(t *testing.T) {
 	}
 	n := admin.notices(t, inc)[key]
 	path := fmt.Sprintf("%s/notices/%d", inc, n.ID)
+	legal.complete(t, inc, n)
 	legal.post(path+"/approve", url.Values{"csrf_token": {legal.csrf(inc)}})
 	res, body = admin.post(path+"/send", url.Values{"csrf_token": {admin.csrf(inc)}})
 	if res.StatusCode != http.StatusSeeOther {
@@ -322,6 +332,7 @@ func TestPortalPages(t *testing.T) {
 			t.Fatalf("draft %s: status %d: %s", key, res.StatusCode, body)
 		}
 		n := admin.notices(t, inc)[key]
+		legal.complete(t, inc, n)
 		legal.post(fmt.Sprintf("%s/notices/%d/approve", inc, n.ID),
 			url.Values{"csrf_token": {legal.csrf(inc)}})
 		res, body = admin.post(fmt.Sprintf("%s/notices/%d/send", inc, n.ID),
@@ -332,6 +343,20 @@ func TestPortalPages(t *testing.T) {
 	}
 	ns := admin.notices(t, inc)
 	uk, sg := ns[ukKey], ns[sgKey]
+	// Initech's only contact cannot be reached by e-mail or webhook: its
+	// notice went only to the portal, and the page says so.
+	if len(uk.Warnings) != 1 || !strings.Contains(uk.Warnings[0], "only to the tenant portal") ||
+		len(sg.Warnings) != 0 {
+		t.Errorf("warnings: Initech %q, Hooli %q; want one for Initech only", uk.Warnings,
+			sg.Warnings)
+	}
+	_, body := admin.get(inc)
+	_, sec, _ := strings.Cut(body, fmt.Sprintf(`id="notice-%d"`, uk.ID))
+	sec, _, _ = strings.Cut(sec, "</article>")
+	if !strings.Contains(sec, `class="missing warning"`) ||
+		!strings.Contains(html.UnescapeString(sec), "went only to the tenant portal") {
+		t.Errorf("Initech's notice on the incident page lacks the warning:\n%s", sec)
+	}
 
 	tenant := e.browser(t)
 	res, _ := tenant.post("/login", url.Values{"name": {"u-initech"},
@@ -342,7 +367,7 @@ func TestPortalPages(t *testing.T) {
 	if res, _ := tenant.get("/"); res.Header.Get("Location") != "/portal" {
 		t.Errorf("tenant-admin home: %q, want /portal", res.Header.Get("Location"))
 	}
-	_, body := tenant.get("/portal")
+	_, body = tenant.get("/portal")
 	if !strings.Contains(body, fmt.Sprintf(`id="portal-notice-%d"`, uk.ID)) ||
 		strings.Contains(body, fmt.Sprintf(`id="portal-notice-%d"`, sg.ID)) ||
 		!strings.Contains(body, "1 not acknowledged yet") ||
@@ -375,5 +400,55 @@ func TestPortalPages(t *testing.T) {
 		url.Values{"csrf_token": {responder.csrf("/portal")}})
 	if res.StatusCode != http.StatusForbidden {
 		t.Errorf("staff acknowledge: status %d, want 403", res.StatusCode)
+	}
+}
+
+// TestNoticeRedraftForm: a notice drafted before its deadline moved shows
+// "drafted before the deadline changed" with a Redraft button; the button
+// redrafts it from the current record and the mark goes.
+func TestNoticeRedraftForm(t *testing.T) {
+	e := newEnvWith(t, nil, envOptions{Notices: true})
+	inc, legal := obligationsPage(t, e)
+	admin := e.signIn(t, auth.RoleAdmin)
+	res, body := legal.post(inc+"/obligations/draft", url.Values{
+		"csrf_token": {legal.csrf(inc)}, "key": {ukKey}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("draft: status %d: %s", res.StatusCode, body)
+	}
+	n := admin.notices(t, inc)[ukKey]
+	section := func() string {
+		_, body := admin.get(inc)
+		_, sec, _ := strings.Cut(body, fmt.Sprintf(`id="notice-%d"`, n.ID))
+		sec, _, _ = strings.Cut(sec, "</article>")
+		return html.UnescapeString(sec)
+	}
+	if n.Stale || strings.Contains(section(), "button class=\"secondary redraft\"") {
+		t.Fatal("a fresh draft is marked stale")
+	}
+	// Awareness turns out to be earlier: the deadline moves.
+	at := time.Now().UTC().Add(-30 * time.Hour).Format("2006-01-02T15:04")
+	res, body = legal.post(inc+"/facts", url.Values{"csrf_token": {legal.csrf(inc)},
+		"name": {"awareness"}, "truth": {"yes"}, "at": {at}, "note": {"earlier call"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("earlier awareness: status %d: %s", res.StatusCode, body)
+	}
+	if sec := section(); !admin.notices(t, inc)[ukKey].Stale ||
+		!strings.Contains(sec, "Drafted before the deadline changed — redraft.") ||
+		!strings.Contains(sec, `<button class="secondary redraft">Redraft</button>`) {
+		t.Fatalf("the notice after the deadline moved is not marked stale:\n%s", sec)
+	}
+	res, body = legal.post(inc+"/obligations/draft", url.Values{
+		"csrf_token": {legal.csrf(inc)}, "key": {ukKey}, "replace": {"yes"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("redraft: status %d: %s", res.StatusCode, body)
+	}
+	got := admin.notices(t, inc)[ukKey]
+	if got.ID != n.ID || got.Version != n.Version+1 || got.Stale || got.State != "draft" {
+		t.Errorf("after the redraft: id %d version %d stale %t state %s; want id %d "+
+			"version %d, not stale, draft", got.ID, got.Version, got.Stale, got.State, n.ID,
+			n.Version+1)
+	}
+	if strings.Contains(section(), "Drafted before the deadline changed") {
+		t.Error("the redrafted notice is still marked stale")
 	}
 }

@@ -35,7 +35,8 @@ func newNotice(incidentID int64, key, tenant string) *store.Notice {
 	return &store.Notice{IncidentID: incidentID, ObligationKey: key, Tenant: tenant,
 		Lang: "en", Subject: "Security incident " + key, Body: "What happened.\n",
 		Missing: []string{"recommended-actions"}, State: store.NoticeDraft,
-		CreatedBy: "user:ana", Created: base}
+		CreatedBy: "user:ana", Created: base, BasisDeadline: base.Add(72 * time.Hour),
+		BasisStatus: "due"}
 }
 
 // testNoticeLifecycle creates notices, updates one at its version to sent
