@@ -37,8 +37,11 @@ func runRegulationsCheck(args []string, stdout, stderr io.Writer) int {
 		return exitError
 	}
 	if c != nil {
-		fmt.Fprintf(stderr, "%d regimes, %d holiday calendars, %d notice templates loaded; %d errors\n",
-			len(c.Regimes()), len(c.Calendars()), len(c.Templates()), len(faults))
+		fmt.Fprintf(stderr, "%s, %s, %s loaded; %s\n",
+			plural(int64(len(c.Regimes())), "regime"),
+			plural(int64(len(c.Calendars())), "holiday calendar"),
+			plural(int64(len(c.Templates())), "notice template"),
+			plural(int64(len(faults)), "error"))
 	}
 	if len(faults) > 0 {
 		return exitError

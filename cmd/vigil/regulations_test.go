@@ -109,6 +109,21 @@ stages:
 	if code != exitOK || !strings.Contains(errs, "2 regimes, 0 holiday calendars, 2 notice templates") {
 		t.Errorf("check of a small catalog: exit %d\n%s%s", code, out, errs)
 	}
+	// One fault: a calendar that a catalog without holidays/ lacks.
+	bd := writeFiles(t, map[string]string{
+		"regimes/local-law.yaml": strings.Replace(good, "within: 48h, from: awareness",
+			"within: 2bd, from: awareness, calendar: de-national", 1),
+		"notices/local-law.en.tmpl": `{{define "subject"}}x{{end}}{{section "description"}}`,
+	})
+	code, out, errs = runVigil(t, "regulations", "check", "--catalog", bd)
+	if want := `no holiday calendar "de-national"; the catalog has none` +
+		` (add holidays/de-national.yaml)`; code != exitError || !strings.Contains(out, want) {
+		t.Errorf("a catalog without calendars: exit %d, want 1 and %q:\n%s", code, want, out)
+	}
+	if want := "0 regimes, 0 holiday calendars, 1 notice template loaded; 1 error\n"; errs != want {
+		t.Errorf("check summary of one fault: %q, want %q", errs, want)
+	}
+
 	if code, _, _ := runVigil(t, "regulations", "check", "--extend"); code != exitError {
 		t.Errorf("--extend without --catalog: exit %d, want 1", code)
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -205,7 +206,17 @@ func TestScenarioIncidentLifecycle(t *testing.T) {
 	p := startVigilWith(t, bin, []string{"--data", dataDir, "--insecure-cookies",
 		"--smtp-host", "127.0.0.1", "--smtp-port", port, "--smtp-from", "vigil@vigil.example",
 		"--notify-backoff", "50ms"})
-	// The users are added while the server runs, as an operator would.
+	// The users are added while the server runs, as an operator would,
+	// after the tenants their tenant-admins are bound to.
+	tenants := filepath.Join(t.TempDir(), "tenants.yaml")
+	if err := os.WriteFile(tenants, []byte("tenants:\n  - {id: acme, name: ACME}\n"+
+		"  - {id: globex, name: Globex}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := runBinary(t, bin, "", "inventory", "import", "--data", dataDir,
+		tenants); code != 0 {
+		t.Fatalf("vigil inventory import: exit %d: %s", code, out)
+	}
 	for _, u := range scenarioUsers {
 		args := []string{"user", "add", "--data", dataDir, "--name", u.name,
 			"--email", u.email()}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/vigilsec/vigil/internal/auth"
+	"github.com/vigilsec/vigil/internal/scope"
 	"github.com/vigilsec/vigil/internal/store"
 	"github.com/vigilsec/vigil/internal/store/sqlite"
 )
@@ -19,7 +20,11 @@ func TestUserAdd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	err = st.CreateTenant(t.Context(), &scope.Tenant{ID: "acme", Name: "ACME"})
 	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
 	getenv := func(k string) string {
 		if k == "VIGIL_DATA" {
 			return dir
@@ -42,6 +47,8 @@ func TestUserAdd(t *testing.T) {
 		{"no role", "", []string{"--name", "cy"}, exitUsage, ""},
 		{"tenant without tenant-admin", "", []string{"--name", "cy", "--role", "admin",
 			"--tenant", "acme"}, exitUsage, ""},
+		{"no such tenant", "", []string{"--name", "cy", "--role", "tenant-admin",
+			"--tenant", "nosuch"}, exitError, ""},
 	}
 	for _, tt := range tests {
 		var out, errOut bytes.Buffer
@@ -51,6 +58,14 @@ func TestUserAdd(t *testing.T) {
 			t.Errorf("%s: exit %d, stdout %q, stderr %q; want %d and %q", tt.name, code,
 				out.String(), errOut.String(), tt.want, tt.wantOut)
 		}
+	}
+
+	var out, errOut bytes.Buffer
+	userAdd(context.Background(), []string{"--name", "cy", "--role", "tenant-admin",
+		"--tenant", "nosuch"}, getenv, strings.NewReader(""), &out, &errOut)
+	if want := `tenant "nosuch" does not exist; create it first`; !strings.Contains(
+		errOut.String(), want) {
+		t.Errorf("user add --tenant nosuch: stderr %q, want %q", errOut.String(), want)
 	}
 
 	st, err = sqlite.Open(t.Context(), filepath.Join(dir, "vigil.db"))

@@ -213,6 +213,15 @@ func TestTenantsAndContacts(t *testing.T) {
 	f.send(t, "POST", "/api/v1/tenants", map[string]any{"id": "bad", "name": "B",
 		"profile": map[string]any{"roles": []string{"bank"}}}).
 		want(t, "bad role", http.StatusUnprocessableEntity, "field", "profile.roles[0]")
+	f.send(t, "POST", "/api/v1/tenants", map[string]any{"id": "bad", "name": "B",
+		"profile": map[string]any{"jurisdictions": []string{"UK", "XX"}}}).
+		want(t, "mistyped jurisdiction", http.StatusUnprocessableEntity,
+			"field", "profile.jurisdictions[0]", "error",
+			`profile.jurisdictions[0]: "UK" is not an ISO 3166-1 code; the United Kingdom is "GB"`)
+	f.send(t, "POST", "/api/v1/tenants", map[string]any{"id": "bad", "name": "B",
+		"profile": map[string]any{"jurisdictions": []string{"GB", "XX"}}}).
+		want(t, "unassigned jurisdiction", http.StatusUnprocessableEntity,
+			"field", "profile.jurisdictions[1]")
 
 	var list struct {
 		Items []scope.Tenant `json:"items"`

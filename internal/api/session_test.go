@@ -12,6 +12,7 @@ import (
 	"github.com/vigilsec/vigil/internal/auth"
 	"github.com/vigilsec/vigil/internal/detect"
 	"github.com/vigilsec/vigil/internal/event"
+	"github.com/vigilsec/vigil/internal/scope"
 	"github.com/vigilsec/vigil/internal/store"
 )
 
@@ -145,6 +146,23 @@ func (nopIngester) Ingest(context.Context, []*event.Event) (detect.Result, error
 func TestUserAndTokenManagement(t *testing.T) {
 	env := newMatrixEnv(t)
 	admin := "Bearer " + env.tokens[auth.RoleAdmin]
+
+	// An account bound to a tenant that does not exist is refused.
+	const noSuch = `{"error":"tenant \"nosuch\" does not exist; create it first` +
+		` (vigil inventory import or POST /api/v1/tenants)","field":"tenant"}`
+	for path, body := range map[string]string{
+		"/api/v1/users":  `{"name":"dan","roles":["tenant-admin"],"tenant":"nosuch"}`,
+		"/api/v1/tokens": `{"name":"dan","role":"tenant-admin","tenant":"nosuch"}`,
+	} {
+		status, _, got := env.do(t, "POST", path, body, nil, "Authorization", admin)
+		if status != http.StatusUnprocessableEntity || strings.TrimSpace(string(got)) != noSuch {
+			t.Errorf("POST %s for tenant nosuch: %d %s, want 422 %s", path, status, got, noSuch)
+		}
+	}
+	if err := env.st.CreateTenant(t.Context(), &scope.Tenant{ID: "globex",
+		Name: "Globex"}); err != nil {
+		t.Fatal(err)
+	}
 	status, _, body := env.do(t, "POST", "/api/v1/users",
 		`{"name":"carol","roles":["tenant-admin"],"tenant":"globex"}`, nil, "Authorization", admin)
 	var created struct {

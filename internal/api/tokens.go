@@ -70,6 +70,9 @@ func (s *server) createToken(w http.ResponseWriter, r *http.Request) {
 			strconv.Itoa(int(maxTokenLife.Seconds()))+" seconds")
 		return
 	}
+	if !s.knownTenant(w, r, req.Tenant) {
+		return
+	}
 	secret, hash, err := auth.NewToken()
 	if err != nil {
 		s.internalError(w, "new token", err)
@@ -91,6 +94,29 @@ func (s *server) createToken(w http.ResponseWriter, r *http.Request) {
 		tokenView
 		Token string `json:"token"`
 	}{newTokenView(stored), secret})
+}
+
+// knownTenant reports whether tenant, the one a token or user is bound
+// to, is empty or exists; else it answers 422 with field "tenant".
+//
+// TODO: the check is outside the write's transaction (store.Tx cannot read
+// tenants), so a tenant deleted at the same moment still gets the account.
+func (s *server) knownTenant(w http.ResponseWriter, r *http.Request, tenant string) bool {
+	if tenant == "" {
+		return true
+	}
+	_, err := s.cfg.Store.GetTenant(r.Context(), tenant)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		writeRequestError(w, &requestError{Status: http.StatusUnprocessableEntity,
+			Field: "tenant", Msg: fmt.Sprintf("tenant %q does not exist; create it first"+
+				" (vigil inventory import or POST /api/v1/tenants)", tenant)})
+		return false
+	case err != nil:
+		s.storeError(w, "get tenant", err)
+		return false
+	}
+	return true
 }
 
 // storeToken stores t with its token.created entry, in one transaction,

@@ -55,6 +55,9 @@ func (s *server) createUser(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	if !s.knownTenant(w, r, u.Tenant) {
+		return
+	}
 	password, generated := req.Password, req.Password == ""
 	if generated {
 		var err error

@@ -204,6 +204,15 @@ func (c *Catalog) ExtendFS(fsys fs.FS, prefix string) (*Catalog, error) {
 	return out, nil
 }
 
+// noCalendar says that calendar cal is missing and which ones there are.
+func noCalendar(cal string, have []string) string {
+	if len(have) == 0 {
+		return fmt.Sprintf("no holiday calendar %q; the catalog has none (add %s/%s.yaml)",
+			cal, dirHolidays, cal)
+	}
+	return fmt.Sprintf("no holiday calendar %q; have %s", cal, strings.Join(have, ", "))
+}
+
 // check cross-checks the catalog: calendars exist, every stage has an
 // English template, every template shows the stage's required content and
 // belongs to a regime. Regimes at fault are removed.
@@ -216,9 +225,8 @@ func (c *Catalog) check() Errors {
 			st := &re.Stages[i]
 			if cal := st.Deadline.Calendar; cal != "" && c.calendars[cal] == nil {
 				errs = append(errs, &ParseError{File: re.File, Line: st.Deadline.calendarLine,
-					Field: fmt.Sprintf("stages[%d].deadline.calendar", i),
-					Reason: fmt.Sprintf("no holiday calendar %q; have %s", cal,
-						strings.Join(sortedKeys(c.calendars), ", "))})
+					Field:  fmt.Sprintf("stages[%d].deadline.calendar", i),
+					Reason: noCalendar(cal, sortedKeys(c.calendars))})
 				bad[id] = true
 			}
 			if c.notice(re.ID, st.ID, "en") == nil {

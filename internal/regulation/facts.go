@@ -143,9 +143,12 @@ func (fs Facts) Validate() error {
 			return fmt.Errorf("fact %s: not a count", name)
 		}
 		for code, n := range f.Residents {
-			if !jurisdictionCode.MatchString(code) || n < 0 {
-				return fmt.Errorf("fact %s: residents %q: %d: want an ISO 3166 code and a count"+
-					" of zero or more", name, code, n)
+			if err := CheckJurisdiction(code); err != nil {
+				return fmt.Errorf("fact %s: residents: %w", name, err)
+			}
+			if n < 0 {
+				return fmt.Errorf("fact %s: residents %s: %d: want a count of zero or more",
+					name, code, n)
 			}
 		}
 	}

@@ -142,10 +142,7 @@ func checkJurisdiction(j string) error {
 	if j == "EU" || j == "EEA" {
 		return nil
 	}
-	if !jurisdictionCode.MatchString(j) {
-		return fmt.Errorf("%q: want an ISO 3166 code such as DE or US-CA, EU or EEA", j)
-	}
-	return nil
+	return CheckJurisdiction(j)
 }
 
 func (r *reader) conditions(n *yaml.Node, path string) Conditions {
@@ -238,8 +235,8 @@ func (r *reader) threshold(n *yaml.Node, field string) (FactCondition, bool) {
 		if !ok {
 			return c, false
 		}
-		if !jurisdictionCode.MatchString(v) {
-			r.fail(f["residents_of"], field+".residents_of", "%q: want an ISO 3166 code", v)
+		if err := CheckJurisdiction(v); err != nil {
+			r.fail(f["residents_of"], field+".residents_of", "%v", err)
 			return c, false
 		}
 		c.ResidentsOf = v

@@ -24,6 +24,12 @@ func TestParseRegimeBad(t *testing.T) {
 		{"bad-stage-clock.yaml", `bad-stage-clock.yaml:11: stages[0].deadline.from: "stage:later": no earlier stage`},
 		{"bad-role.yaml", `bad-role.yaml:9: tenant.roles[0]: unknown value "bank"`},
 		{"bad-jurisdiction.yaml", `bad-jurisdiction.yaml:9: tenant.jurisdictions[1]: "Germany"`},
+		{"bad-jurisdiction-uk.yaml", `bad-jurisdiction-uk.yaml:9: tenant.jurisdictions[0]: ` +
+			`"UK" is not an ISO 3166-1 code; the United Kingdom is "GB"`},
+		{"bad-jurisdiction-xx.yaml", `bad-jurisdiction-xx.yaml:9: tenant.jurisdictions[1]: ` +
+			`"XX" is not an assigned ISO 3166-1 alpha-2 code`},
+		{"bad-residents.yaml", `bad-residents.yaml:9: facts.affected_individuals.residents_of: ` +
+			`"US-XX": "XX" is not a US state`},
 		{"bad-fact.yaml", `bad-fact.yaml:9: facts.personal_data: "maybe": want yes or no`},
 		{"unknown-fact.yaml", `unknown-fact.yaml:9: facts.ransomware: unknown fact`},
 		{"bad-threshold.yaml", "bad-threshold.yaml:9: facts.affected_individuals: give exactly one of over and at_least"},

@@ -10,7 +10,6 @@ package regulation
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 )
@@ -19,10 +18,11 @@ import (
 // is, what it is, and what data it keeps with the provider. The zero
 // Profile triggers nothing but the regimes that apply to everyone.
 type Profile struct {
-	// Jurisdictions are ISO 3166-1 alpha-2 country codes ("DE", "US",
-	// "GB") and ISO 3166-2 subdivisions for US states ("US-CA", "US-NY").
-	// The pseudo-code "EU" is not accepted: list the member states; EU
-	// membership is derived (see InEU).
+	// Jurisdictions are assigned ISO 3166-1 alpha-2 country codes ("DE",
+	// "US", "GB") and ISO 3166-2 codes of US states, DC and territories
+	// ("US-CA", "US-NY"); see IsJurisdiction. The pseudo-codes "EU" and
+	// "EEA" are not accepted: list the member states; membership is
+	// derived (see InEU).
 	Jurisdictions []string `json:"jurisdictions" yaml:"jurisdictions"`
 
 	// Roles are the regulated roles of the tenant, from Roles.
@@ -71,15 +71,27 @@ func InEU(code string) bool {
 	return ok
 }
 
-var jurisdictionCode = regexp.MustCompile(`^[A-Z]{2}(-[A-Z0-9]{1,3})?$`)
+// FieldError is a profile value outside the vocabulary: the field
+// ("jurisdictions", "roles" or "data_categories"), the value's index in
+// it, and why. Its message reads "jurisdictions[1]: reason".
+type FieldError struct {
+	Field  string
+	Index  int
+	Reason string
+}
+
+// Error returns "field[index]: reason".
+func (e *FieldError) Error() string {
+	return fmt.Sprintf("%s[%d]: %s", e.Field, e.Index, e.Reason)
+}
 
 // Validate checks every value of p against the vocabulary and names the
-// first that is not in it, with its field.
+// first that is not in it with a *FieldError. Jurisdictions must be
+// assigned ISO 3166-1 alpha-2 codes or US-state codes (CheckJurisdiction).
 func (p Profile) Validate() error {
 	for i, j := range p.Jurisdictions {
-		if !jurisdictionCode.MatchString(j) || j == "EU" {
-			return fmt.Errorf("jurisdictions[%d]: %q is not an ISO 3166 code such as DE or US-CA"+
-				" (list EU member states one by one)", i, j)
+		if err := CheckJurisdiction(j); err != nil {
+			return &FieldError{Field: "jurisdictions", Index: i, Reason: err.Error()}
 		}
 	}
 	if err := inList("roles", p.Roles, Roles); err != nil {
@@ -91,8 +103,8 @@ func (p Profile) Validate() error {
 func inList(field string, values, allowed []string) error {
 	for i, v := range values {
 		if _, ok := slices.BinarySearch(allowed, v); !ok {
-			return fmt.Errorf("%s[%d]: unknown value %q; want one of %s", field, i, v,
-				strings.Join(allowed, ", "))
+			return &FieldError{Field: field, Index: i, Reason: fmt.Sprintf(
+				"unknown value %q; want one of %s", v, strings.Join(allowed, ", "))}
 		}
 	}
 	return nil

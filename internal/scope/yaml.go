@@ -1,6 +1,7 @@
 package scope
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -222,9 +223,10 @@ func (d yamlReader) tenant(n *yaml.Node, path string) (TenantSpec, error) {
 		return ts, err
 	}
 	t.ID, t.Name = strings.TrimSpace(t.ID), strings.TrimSpace(t.Name)
+	var pf map[string]*yaml.Node
 	if pn, ok := f["profile"]; ok {
-		pf, err := d.fields(pn, path+".profile", "jurisdictions", "roles", "data_categories")
-		if err != nil {
+		if pf, err = d.fields(pn, path+".profile", "jurisdictions", "roles",
+			"data_categories"); err != nil {
 			return ts, err
 		}
 		p := &t.Profile
@@ -240,6 +242,12 @@ func (d yamlReader) tenant(n *yaml.Node, path string) (TenantSpec, error) {
 	}
 	t.Normalize()
 	if err := t.Validate(); err != nil {
+		// A profile value is reported at its own line and key.
+		var fe *regulation.FieldError
+		if errors.As(err, &fe) && pf[fe.Field] != nil && fe.Index < len(pf[fe.Field].Content) {
+			return ts, d.errorf(pf[fe.Field].Content[fe.Index],
+				fmt.Sprintf("%s.profile.%s[%d]", path, fe.Field, fe.Index), "%s", fe.Reason)
+		}
 		return ts, d.errorf(n, path, "%v", err)
 	}
 	err = d.seq(f, "contacts", path, func(n *yaml.Node, path string) error {

@@ -50,7 +50,18 @@ func TestParseYAMLErrors(t *testing.T) {
 			"inv.yaml:7: regions[0].datacenters[0].farms[0].tenants[0]: want a string"},
 		{"bad tenant profile", "tenants:\n  - id: acme\n    name: ACME\n    profile:\n" +
 			"      roles: [bank]\n",
-			`inv.yaml:2: tenants[0]: profile.roles[0]: unknown value "bank"`},
+			`inv.yaml:5: tenants[0].profile.roles[0]: unknown value "bank"`},
+		{"mistyped jurisdiction", "tenants:\n  - id: acme\n    name: ACME\n    profile:\n" +
+			"      jurisdictions:\n        - DE\n        - UK\n",
+			`inv.yaml:7: tenants[0].profile.jurisdictions[1]: "UK" is not an ISO 3166-1 code;` +
+				` the United Kingdom is "GB"`},
+		{"pseudo-subdivision", "tenants:\n  - id: acme\n    name: ACME\n    profile:\n" +
+			"      jurisdictions: [EU-DE]\n",
+			`inv.yaml:5: tenants[0].profile.jurisdictions[0]: "EU-DE": subdivisions are` +
+				` accepted for US states only; use "DE"`},
+		{"unassigned jurisdiction", "tenants:\n  - id: acme\n    name: ACME\n    profile:\n" +
+			"      jurisdictions: [XX]\n",
+			`inv.yaml:5: tenants[0].profile.jurisdictions[0]: "XX" is not an assigned`},
 		{"bad contact", "tenants:\n  - id: acme\n    name: ACME\n    contacts:\n" +
 			"      - name: Ana\n        email: not-an-address\n",
 			`inv.yaml:5: tenants[0].contacts[0]: email: "not-an-address" is not a bare e-mail`},
