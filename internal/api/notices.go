@@ -53,6 +53,23 @@ func (s *server) notices(w http.ResponseWriter, r *http.Request) *notice.Service
 	return s.cfg.Notices
 }
 
+// noticeRoute reads what every /incidents/{id}/notices/{nid} route needs:
+// the notice service, the incident ID and the notice ID. When one is
+// missing or malformed it has answered already and ok is false.
+func (s *server) noticeRoute(w http.ResponseWriter, r *http.Request) (
+	svc *notice.Service, id, nid int64, ok bool) {
+	if svc = s.notices(w, r); svc == nil {
+		return nil, 0, 0, false
+	}
+	if id, ok = pathID(w, r); !ok {
+		return nil, 0, 0, false
+	}
+	if nid, ok = noticeID(w, r); !ok {
+		return nil, 0, 0, false
+	}
+	return svc, id, nid, true
+}
+
 // noticeActor returns the request's principal as the actor of a notice step.
 func noticeActor(r *http.Request) notice.Actor {
 	a := notice.Actor{ID: audit.ActorFrom(r.Context())}
@@ -242,15 +259,7 @@ func (s *server) listNotices(w http.ResponseWriter, r *http.Request) {
 
 // getNotice answers GET /api/v1/incidents/{id}/notices/{nid}.
 func (s *server) getNotice(w http.ResponseWriter, r *http.Request) {
-	svc := s.notices(w, r)
-	if svc == nil {
-		return
-	}
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	nid, ok := noticeID(w, r)
+	svc, id, nid, ok := s.noticeRoute(w, r)
 	if !ok {
 		return
 	}
@@ -265,15 +274,7 @@ func (s *server) getNotice(w http.ResponseWriter, r *http.Request) {
 // putNotice answers PUT /api/v1/incidents/{id}/notices/{nid}; If-Match is
 // required.
 func (s *server) putNotice(w http.ResponseWriter, r *http.Request) {
-	svc := s.notices(w, r)
-	if svc == nil {
-		return
-	}
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	nid, ok := noticeID(w, r)
+	svc, id, nid, ok := s.noticeRoute(w, r)
 	if !ok {
 		return
 	}
@@ -315,15 +316,7 @@ func (s *server) putNotice(w http.ResponseWriter, r *http.Request) {
 
 // postApprove answers POST /api/v1/incidents/{id}/notices/{nid}/approve.
 func (s *server) postApprove(w http.ResponseWriter, r *http.Request) {
-	svc := s.notices(w, r)
-	if svc == nil {
-		return
-	}
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	nid, ok := noticeID(w, r)
+	svc, id, nid, ok := s.noticeRoute(w, r)
 	if !ok {
 		return
 	}
@@ -338,15 +331,7 @@ func (s *server) postApprove(w http.ResponseWriter, r *http.Request) {
 
 // postSend answers POST /api/v1/incidents/{id}/notices/{nid}/send.
 func (s *server) postSend(w http.ResponseWriter, r *http.Request) {
-	svc := s.notices(w, r)
-	if svc == nil {
-		return
-	}
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	nid, ok := noticeID(w, r)
+	svc, id, nid, ok := s.noticeRoute(w, r)
 	if !ok {
 		return
 	}

@@ -194,7 +194,8 @@ func TestNoticeRedraft(t *testing.T) {
 
 	// Awareness turns out to be earlier: the deadline moves.
 	w.f.send(t, "POST", path+"/facts", map[string]any{"name": "awareness", "truth": "yes",
-		"at": "2026-11-19T09:00:00Z"}).want(t, "earlier awareness", http.StatusOK)
+		"at": "2026-11-19T09:00:00Z", "note": "the first alert was three hours earlier"}).
+		want(t, "earlier awareness", http.StatusOK)
 	if after := w.obligations(t, path)[key].Deadline; after == nil || before == nil ||
 		after.Equal(*before) {
 		t.Fatalf("deadline %v -> %v: the test needs it to move", before, after)
