@@ -503,6 +503,74 @@ func TestViewOf(t *testing.T) {
 	}
 }
 
+// TestViewTargetMissed checks HIPAA's internal target of 72 hours inside
+// the 60-day limit: target_at is set, and target_missed turns true once
+// the target passes unsent, or when the notice went out after it.
+func TestViewTargetMissed(t *testing.T) {
+	w := newWorld(t)
+	ctx := t.Context()
+	tn := &scope.Tenant{ID: "medco", Name: "MedCo Inc.", Profile: regulation.Profile{
+		Jurisdictions: []string{"US"}, Roles: []string{regulation.RoleHIPAACoveredEntity},
+		DataCategories: []string{regulation.DataHealth}}}
+	tn.Normalize()
+	if err := w.st.CreateTenant(ctx, tn); err != nil {
+		t.Fatal(err)
+	}
+	w.setScope(t, 2, "acme", "medco")
+	w.fact(t, yes(regulation.FactAwareness, t0))
+	w.fact(t, yes(regulation.FactHealthData, t0))
+	const key = "hipaa-ba/notification@medco"
+	o, ok := w.records(t)[key]
+	if !ok {
+		t.Fatalf("no %s in %v", key, keys(w.records(t)))
+	}
+	target, deadline := t0.Add(72*time.Hour), t0.Add(60*24*time.Hour)
+	sent := func(at time.Time) store.ObligationRecord {
+		t.Helper()
+		c, rec := o, o.Record
+		for _, to := range []regulation.State{regulation.StateDrafted,
+			regulation.StateApproved, regulation.StateSent} {
+			var err error
+			rec, err = rec.Transition(to, regulation.Actor{ID: "user:lea",
+				Role: regulation.RoleLegal}, at, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		c.Record = rec
+		return c
+	}
+	tests := []struct {
+		name   string
+		rec    store.ObligationRecord
+		now    time.Time
+		missed bool
+	}{
+		{"pending before the target", o, target, false},
+		{"pending past the target", o, target.Add(time.Second), true},
+		{"sent before the target", sent(target.Add(-time.Hour)), deadline, false},
+		{"sent after the target", sent(target.Add(time.Hour)), target.Add(2 * time.Hour), true},
+	}
+	for _, tt := range tests {
+		v := obligation.ViewOf(&tt.rec, "MedCo Inc.", tt.now)
+		if v.Deadline == nil || !v.Deadline.Equal(deadline) || v.TargetAt == nil ||
+			!v.TargetAt.Equal(target) {
+			t.Fatalf("%s: deadline %v, target_at %v; want %v, %v", tt.name, v.Deadline,
+				v.TargetAt, deadline, target)
+		}
+		if v.TargetMissed != tt.missed || v.Overdue {
+			t.Errorf("%s: target_missed %v, overdue %v; want %v, false", tt.name,
+				v.TargetMissed, v.Overdue, tt.missed)
+		}
+	}
+
+	// GDPR's deadline is statutory with no earlier target: neither is set.
+	g := w.records(t)[gdpr]
+	if v := obligation.ViewOf(&g, "", t0.Add(48*time.Hour)); v.TargetAt != nil || v.TargetMissed {
+		t.Errorf("gdpr: target_at %v, target_missed %v; want none", v.TargetAt, v.TargetMissed)
+	}
+}
+
 func keys[V any](m map[string]V) []string {
 	var out []string
 	for k := range m {

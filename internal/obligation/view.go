@@ -59,6 +59,14 @@ type View struct {
 	Sources     []regulation.Source `json:"sources"`
 	History     []regulation.Event  `json:"history"`
 	Version     int64               `json:"version"`
+	// TargetAt is Vigil's internal target when it falls before the
+	// deadline (a statutory outer limit, as HIPAA's 60 days with a
+	// 72-hour target); omitted when there is none or it is the deadline.
+	TargetAt *time.Time `json:"target_at,omitempty"`
+	// TargetMissed is true when TargetAt passed while the notice was
+	// still pending, drafted or approved, or it was sent after TargetAt.
+	// Omitted when false.
+	TargetMissed bool `json:"target_missed,omitempty"`
 }
 
 // ViewOf returns the view of o at now; tenantName names its tenant (""
@@ -83,6 +91,12 @@ func ViewOf(o *store.ObligationRecord, tenantName string, now time.Time) View {
 		// past the deadline and the watcher has not looked yet (a
 		// withdrawn obligation is not watched)
 		v.Overdue, v.OverdueSince = true, timePtr(rec.Deadline)
+	}
+	if ob.Statutory && !ob.Target.IsZero() && !ob.Target.Equal(rec.Deadline) {
+		v.TargetAt = timePtr(ob.Target)
+		// a withdrawn obligation still unsent is no longer to be sent
+		unsent := rec.State != regulation.StateSent && rec.State != regulation.StateAcknowledged
+		v.TargetMissed = !(o.Withdrawn && unsent) && rec.TargetMissed(ob.Target, now)
 	}
 	if !rec.Deadline.IsZero() {
 		left := int64(rec.Deadline.Sub(now).Truncate(time.Second) / time.Second)

@@ -185,6 +185,20 @@ func (r Record) Overdue(now time.Time) bool {
 // cleared with a reason).
 func (r Record) WasOverdue() bool { return !r.OverdueSince.IsZero() }
 
+// TargetMissed reports whether an internal target passed with the notice
+// unsent: it is still pending, drafted or approved at now, past target,
+// or it was sent after target. A zero target is never missed.
+func (r Record) TargetMissed(target, now time.Time) bool {
+	if target.IsZero() {
+		return false
+	}
+	if r.State.open() {
+		return now.After(target)
+	}
+	sent, ok := r.sentAt()
+	return ok && sent.After(target)
+}
+
 // Observe records that the record is overdue at now, if it is and was
 // not yet: OverdueSince becomes the deadline. changed says whether it did.
 func (r Record) Observe(now time.Time) (out Record, changed bool) {

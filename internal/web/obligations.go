@@ -47,6 +47,10 @@ type obligationItem struct {
 	Exercise        bool               `json:"exercise"`
 	History         []regulation.Event `json:"history"`
 	Version         int64              `json:"version"`
+	// TargetAt is the internal target inside a statutory limit; zero
+	// when there is none or it is the deadline.
+	TargetAt     time.Time `json:"target_at"`
+	TargetMissed bool      `json:"target_missed"`
 }
 
 // Open reports whether the obligation still waits for its notice: not

@@ -452,3 +452,44 @@ func TestNoticeRedraftForm(t *testing.T) {
 		t.Error("the redrafted notice is still marked stale")
 	}
 }
+
+// TestTargetMissedRow: HIPAA's obligation shows its 72-hour internal
+// target beside the 60-day deadline, and "target missed" once awareness
+// is more than 72 hours ago with nothing sent.
+func TestTargetMissedRow(t *testing.T) {
+	const key = "hipaa-ba/notification@acme-health"
+	e := newEnvWith(t, nil, envOptions{Notices: true})
+	admin, inc := scopedIncident(t, e)
+	res, body := admin.post(inc+"/scope", url.Values{"csrf_token": {admin.csrf(inc)},
+		"farms": {"st-7"}, "revision": {"0"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("set scope: status %d: %s", res.StatusCode, body)
+	}
+	legal := e.signIn(t, auth.RoleLegal)
+	res, body = legal.post(inc+"/facts", url.Values{"csrf_token": {legal.csrf(inc)},
+		"name": {"health_data"}, "truth": {"yes"}, "note": {"SOC"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("record health_data: status %d: %s", res.StatusCode, body)
+	}
+	for _, tc := range []struct {
+		ago    time.Duration
+		missed bool
+	}{
+		{48 * time.Hour, false},
+		{80 * time.Hour, true},
+	} {
+		at := time.Now().UTC().Add(-tc.ago).Format("2006-01-02T15:04")
+		res, body := legal.post(inc+"/facts", url.Values{"csrf_token": {legal.csrf(inc)},
+			"name": {"awareness"}, "truth": {"yes"}, "at": {at}, "note": {"SOC, " + at}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("record awareness %s: status %d: %s", at, res.StatusCode, body)
+		}
+		_, body = legal.get(inc)
+		r := rowOf(t, body, key)
+		if !strings.Contains(r, "internal target ") || !strings.Contains(r, " left") ||
+			strings.Contains(r, "target missed") != tc.missed {
+			t.Errorf("awareness %v ago: want the target, the countdown and target missed %v:\n%s",
+				tc.ago, tc.missed, r)
+		}
+	}
+}
