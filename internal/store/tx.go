@@ -111,6 +111,10 @@ type Tx interface {
 	CreateTenant(ctx context.Context, t *scope.Tenant) error
 	UpdateTenant(ctx context.Context, t *scope.Tenant) error
 	DeleteTenant(ctx context.Context, id string) error
+	// TenantExists is a read: whether tenant id is stored, seeing fn's
+	// writes. A tenant found stays until the transaction ends: PostgreSQL
+	// locks its row against deletion (SQLite's write lock already does).
+	TenantExists(ctx context.Context, id string) (bool, error)
 	AddContact(ctx context.Context, c *scope.Contact) error
 	UpdateContact(ctx context.Context, c *scope.Contact) error
 	DeleteContact(ctx context.Context, tenant string, id int64) error

@@ -207,6 +207,11 @@ func (g *guard) DeleteTenant(ctx context.Context, id string) error {
 	return g.check(g.tx.DeleteTenant(ctx, id))
 }
 
+func (g *guard) TenantExists(ctx context.Context, id string) (bool, error) {
+	ok, err := g.tx.TenantExists(ctx, id)
+	return ok, g.check(err)
+}
+
 func (g *guard) AddContact(ctx context.Context, c *scope.Contact) error {
 	return g.check(g.tx.AddContact(ctx, c))
 }

@@ -225,6 +225,19 @@ func (tx *txn) DeleteTenant(ctx context.Context, id string) error {
 	return nil
 }
 
+// TenantExists reports whether tenant id is stored, in the transaction;
+// FOR SHARE keeps a found tenant from being deleted until it ends.
+func (tx *txn) TenantExists(ctx context.Context, id string) (bool, error) {
+	var one int
+	err := tx.QueryRow(ctx, `SELECT 1 FROM tenants WHERE id = $1 FOR SHARE`, id).Scan(&one)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	} else if err != nil {
+		return false, fmt.Errorf("tenant %s exists: %w", id, err)
+	}
+	return true, nil
+}
+
 // AddContact stores c at version 1, in a transaction of its own.
 func (s *Store) AddContact(ctx context.Context, c *scope.Contact) error {
 	return s.atomically(ctx, func(tx *txn) error { return tx.AddContact(ctx, c) })

@@ -232,6 +232,19 @@ func affectedOne(res sql.Result) error {
 	return nil
 }
 
+// TenantExists reports whether tenant id is stored, in the transaction
+// (which holds SQLite's write lock, so a found tenant stays until it ends).
+func (tx *txn) TenantExists(ctx context.Context, id string) (bool, error) {
+	var one int
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM tenants WHERE id = ?`, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	} else if err != nil {
+		return false, fmt.Errorf("tenant %s exists: %w", id, err)
+	}
+	return true, nil
+}
+
 // AddContact stores c at version 1, in a transaction of its own.
 func (s *Store) AddContact(ctx context.Context, c *scope.Contact) error {
 	return s.atomically(ctx, func(tx *txn) error { return tx.AddContact(ctx, c) })

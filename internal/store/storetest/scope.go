@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -23,6 +24,7 @@ func testScope(t *testing.T, open func(t *testing.T) store.Store) {
 	}{
 		{"Inventory", testInventory},
 		{"Tenants", testTenants},
+		{"TenantExists", testTenantExists},
 		{"Contacts", testContacts},
 		{"IncidentScopes", testIncidentScopes},
 		{"AlertTenants", testAlertTenants},
@@ -177,6 +179,64 @@ func testTenants(t *testing.T, s store.Store) {
 	}
 	if err := s.DeleteTenant(ctx, "zeta"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("DeleteTenant twice = %v, want ErrNotFound", err)
+	}
+}
+
+// testTenantExists checks the transaction's read of a tenant: it sees the
+// transaction's own writes, and a tenant it found cannot be deleted by
+// another writer before the transaction ends.
+func testTenantExists(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	if err := s.CreateTenant(ctx, sampleTenant("acme")); err != nil {
+		t.Fatal(err)
+	}
+	errRollback := errors.New("roll back")
+	err := s.Atomically(ctx, func(tx store.Tx) error {
+		for _, c := range []struct {
+			id   string
+			want bool
+		}{{"acme", true}, {"nope", false}, {"", false}} {
+			if got, err := tx.TenantExists(ctx, c.id); got != c.want || err != nil {
+				return fmt.Errorf("TenantExists(%q) = %v, %v; want %v", c.id, got, err, c.want)
+			}
+		}
+		if err := tx.CreateTenant(ctx, sampleTenant("fresh")); err != nil {
+			return err
+		}
+		if got, err := tx.TenantExists(ctx, "fresh"); !got || err != nil {
+			return fmt.Errorf("TenantExists(fresh) after creating it = %v, %v", got, err)
+		}
+		if err := tx.DeleteTenant(ctx, "fresh"); err != nil {
+			return err
+		}
+		if got, err := tx.TenantExists(ctx, "fresh"); got || err != nil {
+			return fmt.Errorf("TenantExists(fresh) after deleting it = %v, %v", got, err)
+		}
+		return errRollback
+	})
+	if !errors.Is(err, errRollback) {
+		t.Fatal(err)
+	}
+
+	// A concurrent delete waits for the transaction that found the tenant.
+	deleted := make(chan error, 1)
+	err = s.Atomically(ctx, func(tx store.Tx) error {
+		if ok, err := tx.TenantExists(ctx, "acme"); !ok || err != nil {
+			return fmt.Errorf("TenantExists(acme) = %v, %v", ok, err)
+		}
+		go func() { deleted <- s.DeleteTenant(ctx, "acme") }()
+		select {
+		case err := <-deleted:
+			return fmt.Errorf("acme deleted (%v) while a transaction holds it", err)
+		case <-time.After(200 * time.Millisecond):
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-deleted; err != nil {
+		t.Fatalf("DeleteTenant(acme) after the transaction: %v", err)
 	}
 }
 
