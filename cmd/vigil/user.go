@@ -91,16 +91,17 @@ func createUser(ctx context.Context, sf storeFlags, fs *flag.FlagSet,
 		return err
 	}
 	defer st.Close()
-	if u.Tenant != "" {
-		_, err := st.GetTenant(ctx, u.Tenant)
-		if errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("tenant %q does not exist; create it first"+
-				" (vigil inventory import or POST /api/v1/tenants)", u.Tenant)
-		} else if err != nil {
-			return fmt.Errorf("read tenant %s: %w", u.Tenant, err)
-		}
-	}
 	err = st.Atomically(ctx, func(tx store.Tx) error {
+		// checked in the transaction, so the tenant cannot go before the write
+		if u.Tenant != "" {
+			ok, err := tx.TenantExists(ctx, u.Tenant)
+			if err != nil {
+				return fmt.Errorf("read tenant %s: %w", u.Tenant, err)
+			} else if !ok {
+				return fmt.Errorf("tenant %q does not exist; create it first"+
+					" (vigil inventory import or POST /api/v1/tenants)", u.Tenant)
+			}
+		}
 		if err := tx.CreateUser(ctx, u); err != nil {
 			return err
 		}

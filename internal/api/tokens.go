@@ -70,9 +70,6 @@ func (s *server) createToken(w http.ResponseWriter, r *http.Request) {
 			strconv.Itoa(int(maxTokenLife.Seconds()))+" seconds")
 		return
 	}
-	if !s.knownTenant(w, r, req.Tenant) {
-		return
-	}
 	secret, hash, err := auth.NewToken()
 	if err != nil {
 		s.internalError(w, "new token", err)
@@ -85,6 +82,9 @@ func (s *server) createToken(w http.ResponseWriter, r *http.Request) {
 	if errors.Is(err, store.ErrDuplicate) {
 		writeError(w, http.StatusConflict, "a token named "+strconv.Quote(t.Name)+" exists")
 		return
+	} else if errors.Is(err, errUnknownTenant) {
+		writeUnknownTenant(w, t.Tenant)
+		return
 	} else if err != nil {
 		s.internalError(w, "create token", err)
 		return
@@ -96,34 +96,42 @@ func (s *server) createToken(w http.ResponseWriter, r *http.Request) {
 	}{newTokenView(stored), secret})
 }
 
-// knownTenant reports whether tenant, the one a token or user is bound
-// to, is empty or exists; else it answers 422 with field "tenant".
-//
-// TODO: the check is outside the write's transaction (store.Tx cannot read
-// tenants), so a tenant deleted at the same moment still gets the account.
-func (s *server) knownTenant(w http.ResponseWriter, r *http.Request, tenant string) bool {
+// errUnknownTenant is returned from a transaction that would bind a token
+// or user to a tenant that is not stored.
+var errUnknownTenant = errors.New("unknown tenant")
+
+// checkTenant returns errUnknownTenant unless tenant, the one a token or
+// user is bound to, is empty or stored. It reads in tx, so the tenant
+// cannot be deleted between the check and the write.
+func checkTenant(ctx context.Context, tx store.Tx, tenant string) error {
 	if tenant == "" {
-		return true
+		return nil
 	}
-	_, err := s.cfg.Store.GetTenant(r.Context(), tenant)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		writeRequestError(w, &requestError{Status: http.StatusUnprocessableEntity,
-			Field: "tenant", Msg: fmt.Sprintf("tenant %q does not exist; create it first"+
-				" (vigil inventory import or POST /api/v1/tenants)", tenant)})
-		return false
-	case err != nil:
-		s.storeError(w, "get tenant", err)
-		return false
+	ok, err := tx.TenantExists(ctx, tenant)
+	if err != nil {
+		return err
+	} else if !ok {
+		return fmt.Errorf("tenant %q: %w", tenant, errUnknownTenant)
 	}
-	return true
+	return nil
+}
+
+// writeUnknownTenant answers 422 with field "tenant" for a token or user
+// bound to a tenant that does not exist.
+func writeUnknownTenant(w http.ResponseWriter, tenant string) {
+	writeRequestError(w, &requestError{Status: http.StatusUnprocessableEntity,
+		Field: "tenant", Msg: fmt.Sprintf("tenant %q does not exist; create it first"+
+			" (vigil inventory import or POST /api/v1/tenants)", tenant)})
 }
 
 // storeToken stores t with its token.created entry, in one transaction,
-// and returns it as stored.
+// and returns it as stored; errUnknownTenant when t's tenant is not stored.
 func (s *server) storeToken(ctx context.Context, t store.Token) (*store.Token, error) {
 	var stored *store.Token
 	err := s.cfg.Store.Atomically(ctx, func(tx store.Tx) error {
+		if err := checkTenant(ctx, tx, t.Tenant); err != nil {
+			return err
+		}
 		if err := tx.CreateToken(ctx, t); err != nil {
 			return err
 		}

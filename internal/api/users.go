@@ -55,9 +55,6 @@ func (s *server) createUser(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	if !s.knownTenant(w, r, u.Tenant) {
-		return
-	}
 	password, generated := req.Password, req.Password == ""
 	if generated {
 		var err error
@@ -73,6 +70,9 @@ func (s *server) createUser(w http.ResponseWriter, r *http.Request) {
 	}
 	u.PasswordHash = hash
 	err = s.cfg.Store.Atomically(r.Context(), func(tx store.Tx) error {
+		if err := checkTenant(r.Context(), tx, u.Tenant); err != nil {
+			return err
+		}
 		if err := tx.CreateUser(r.Context(), u); err != nil {
 			return err
 		}
@@ -82,6 +82,9 @@ func (s *server) createUser(w http.ResponseWriter, r *http.Request) {
 	})
 	if errors.Is(err, store.ErrDuplicate) {
 		writeError(w, http.StatusConflict, "a user named "+strconv.Quote(u.Name)+" exists")
+		return
+	} else if errors.Is(err, errUnknownTenant) {
+		writeUnknownTenant(w, u.Tenant)
 		return
 	} else if err != nil {
 		s.internalError(w, "create user", err)
