@@ -145,6 +145,44 @@ func TestInventoryImportExport(t *testing.T) {
 	}
 }
 
+// TestInventoryTenantLanguage exports a tenant's notice language in the
+// YAML and imports it back: the export names it, an import without the key
+// keeps it, and an import with another language changes it.
+func TestInventoryTenantLanguage(t *testing.T) {
+	t.Parallel()
+	f := newScopeFixture(t)
+	f.send(t, "PATCH", "/api/v1/tenants/globex-bank", map[string]any{"language": "en"},
+		"If-Match", `"v1"`).want(t, "set the language", http.StatusOK, "language", "en")
+	status, _, export := f.do(t, "GET", "/api/v1/inventory?format=yaml", nil)
+	if status != http.StatusOK || strings.Count(string(export), "language:") != 1 ||
+		!strings.Contains(string(export), "    language: en\n") {
+		t.Fatalf("YAML export: %d, want globex-bank's language en alone:\n%s", status, export)
+	}
+	for _, tc := range []struct {
+		name, file, want string
+	}{
+		{"the export", string(export), "en"},
+		{"without the key", strings.Replace(string(export), "    language: en\n", "", 1), "en"},
+		{"another language", strings.Replace(string(export), "language: en", "language: de", 1),
+			"de"},
+	} {
+		status, _, body := f.do(t, "PUT", "/api/v1/inventory", strings.NewReader(tc.file),
+			"Content-Type", "application/yaml")
+		if status != http.StatusOK {
+			t.Fatalf("import %s: %d %s", tc.name, status, body)
+		}
+		f.send(t, "GET", "/api/v1/tenants/globex-bank", nil).
+			want(t, "after importing "+tc.name, http.StatusOK, "language", tc.want)
+	}
+	bad := strings.Replace(string(export), "language: en", "language: English", 1)
+	status, _, body := f.do(t, "PUT", "/api/v1/inventory", strings.NewReader(bad),
+		"Content-Type", "application/yaml")
+	if status != http.StatusUnprocessableEntity ||
+		!bytes.Contains(body, []byte(`"English\" is not a language subtag`)) {
+		t.Errorf("import of a bad language: %d %s, want 422 naming it", status, body)
+	}
+}
+
 func TestInventoryEntries(t *testing.T) {
 	t.Parallel()
 	f := newScopeFixture(t)
@@ -207,7 +245,13 @@ func TestTenantsAndContacts(t *testing.T) {
 	profile := map[string]any{"jurisdictions": []string{"FR"},
 		"roles": []string{"nis2-important-entity"}, "data_categories": []string{"personal"}}
 	f.send(t, "POST", "/api/v1/tenants", map[string]any{"id": "wayne", "name": "Wayne SA",
-		"profile": profile}).want(t, "create", http.StatusCreated, "id", "wayne")
+		"profile": profile, "language": "fr"}).want(t, "create", http.StatusCreated, "id", "wayne",
+		"language", "fr")
+	f.send(t, "POST", "/api/v1/tenants", map[string]any{"id": "bad", "name": "B",
+		"language": "French"}).want(t, "bad language", http.StatusUnprocessableEntity,
+		"field", "language", "error",
+		`language: "French" is not a language subtag (2 or 3 lowercase letters, such as "en", `+
+			`"de" or "fr")`)
 	f.send(t, "POST", "/api/v1/tenants", map[string]any{"id": "wayne", "name": "Wayne SA"}).
 		want(t, "create twice", http.StatusConflict)
 	f.send(t, "POST", "/api/v1/tenants", map[string]any{"id": "bad", "name": "B",
@@ -246,9 +290,18 @@ func TestTenantsAndContacts(t *testing.T) {
 	f.send(t, "PATCH", "/api/v1/tenants/wayne", map[string]any{"name": "Wayne"}).
 		want(t, "no If-Match", http.StatusPreconditionRequired)
 	f.send(t, "PATCH", "/api/v1/tenants/wayne", map[string]any{"name": "Wayne"},
-		"If-Match", `"v1"`).want(t, "patch", http.StatusOK, "name", "Wayne")
+		"If-Match", `"v1"`).want(t, "patch", http.StatusOK, "name", "Wayne", "language", "fr")
 	f.send(t, "PATCH", "/api/v1/tenants/wayne", map[string]any{"name": "W"},
 		"If-Match", `"v1"`).want(t, "stale", http.StatusPreconditionFailed)
+	f.send(t, "PATCH", "/api/v1/tenants/wayne", map[string]any{"language": "de-CH"},
+		"If-Match", `"v2"`).want(t, "patch a bad language", http.StatusUnprocessableEntity,
+		"field", "language")
+	a = f.send(t, "PATCH", "/api/v1/tenants/wayne", map[string]any{"language": ""},
+		"If-Match", `"v2"`)
+	a.want(t, "remove the language", http.StatusOK, "name", "Wayne")
+	if _, ok := a.body["language"]; ok {
+		t.Errorf("the language is still set after PATCH \"\": %s", a.raw)
+	}
 
 	// A tenant-admin manages its own contacts only.
 	path := "/api/v1/tenants/hooli/contacts"
@@ -298,7 +351,7 @@ func TestTenantsAndContacts(t *testing.T) {
 		t.Errorf("delete wayne: %d", st)
 	}
 	for action, want := range map[audit.Action]int64{audit.TenantCreated: 7,
-		audit.TenantUpdated: 1, audit.TenantDeleted: 1, audit.ContactAdded: 6,
+		audit.TenantUpdated: 2, audit.TenantDeleted: 1, audit.ContactAdded: 6,
 		audit.ContactUpdated: 1, audit.ContactRemoved: 1} {
 		page, err := f.st.ListAudit(context.Background(), store.AuditFilter{Action: action})
 		if err != nil || page.Total != want {

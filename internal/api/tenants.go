@@ -22,6 +22,8 @@ type tenantInput struct {
 	ID      *string             `json:"id"`
 	Name    *string             `json:"name"`
 	Profile *regulation.Profile `json:"profile"`
+	// Language is the tenant's notice language; "" removes it.
+	Language *string `json:"language"`
 }
 
 // contactView is a contact as the API shows it, with whether it is stale.
@@ -96,7 +98,8 @@ func (s *server) createTenant(w http.ResponseWriter, r *http.Request) {
 		func() audit.Entry {
 			return audit.Entry{Action: audit.TenantCreated, ObjectType: "tenant",
 				ObjectID: t.ID, Tenant: t.ID, Details: auditDetails(map[string]any{
-					"name": t.Name, "profile": t.Profile, "version": t.Version})}
+					"name": t.Name, "profile": t.Profile, "language": t.Language,
+					"version": t.Version})}
 		})
 	if errors.Is(err, store.ErrDuplicate) {
 		writeError(w, http.StatusConflict, "tenant "+t.ID+" exists already")
@@ -117,6 +120,9 @@ func (in *tenantInput) apply(t *scope.Tenant) []string {
 	}
 	if in.Profile != nil {
 		t.Profile, fields = *in.Profile, append(fields, "profile")
+	}
+	if in.Language != nil {
+		t.Language, fields = strings.TrimSpace(*in.Language), append(fields, "language")
 	}
 	return fields
 }
@@ -196,7 +202,8 @@ func (s *server) patchTenant(w http.ResponseWriter, r *http.Request) {
 		func() audit.Entry {
 			return audit.Entry{Action: audit.TenantUpdated, ObjectType: "tenant",
 				ObjectID: t.ID, Tenant: t.ID, Details: auditDetails(map[string]any{
-					"fields": fields, "profile": t.Profile, "version": t.Version})}
+					"fields": fields, "profile": t.Profile, "language": t.Language,
+					"version": t.Version})}
 		})
 	var ce *store.ConflictError
 	if errors.As(err, &ce) {

@@ -142,7 +142,8 @@ func (s *Service) record(ctx context.Context, tx store.Tx, by string, action aud
 }
 
 // Draft drafts the notice of an incident's obligation in lang (empty: the
-// tenant's language when the catalog has it, else English) and moves the
+// tenant's own language when the catalog has a template in it, else that
+// of its jurisdiction, else English; see language) and moves the
 // record to drafted. An obligation that has a notice already gives
 // store.ErrDuplicate; a record that is not pending a
 // *regulation.TransitionError.

@@ -100,9 +100,10 @@ func tenantEffect(affected []store.AffectedTenant, cats []string) string {
 var langs = map[string]string{"DE": "de", "AT": "de", "LI": "de", "CH": "de", "FR": "fr",
 	"BE": "fr", "LU": "fr", "ES": "es", "IT": "it", "NL": "nl", "PT": "pt", "BR": "pt"}
 
-// language picks the language of a notice: the one asked for, else that of
-// the tenant's first jurisdiction with a template for the stage, else
-// English.
+// language picks the language of a notice: the one asked for, else the
+// tenant's own language (scope.Tenant.Language) when the catalog has a
+// template in it for the regime and stage, else that of the tenant's first
+// jurisdiction with such a template, else English.
 func (s *Service) language(ctx context.Context, key regulation.Key, asked string) string {
 	have := s.cfg.Catalog.Languages(key.Regime, key.Stage)
 	if asked != "" {
@@ -114,6 +115,9 @@ func (s *Service) language(ctx context.Context, key regulation.Key, asked string
 	t, err := s.cfg.Store.GetTenant(ctx, key.Tenant)
 	if err != nil {
 		return "en"
+	}
+	if t.Language != "" && slices.Contains(have, t.Language) {
+		return t.Language
 	}
 	for _, j := range t.Profile.Jurisdictions {
 		country, _, _ := strings.Cut(j, "-")

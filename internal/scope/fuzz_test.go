@@ -22,6 +22,7 @@ func FuzzParseYAML(f *testing.F) {
 			"services:\n- id: s\n",
 		"services:\n- id: s\n  tenants: {r: [t]}\n",
 		"tenants:\n- {id: t, name: T, contacts: [{name: a, email: a@b.c}]}\n",
+		"tenants:\n- {id: t, name: T, language: de}\n",
 		"regions: [{id: r}]\n", "{}", "", "regions:\n- id: [",
 	} {
 		f.Add([]byte(s))

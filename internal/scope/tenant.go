@@ -17,22 +17,26 @@ import (
 // were last verified: 180 days.
 const DefaultStaleAfter = 180 * 24 * time.Hour
 
-// Tenant is a customer of the provider: its ID (a slug, CheckID), name and
-// regulatory profile. Version counts its stored changes (optimistic
-// concurrency); Created and Updated are the store's clock.
+// Tenant is a customer of the provider: its ID (a slug, CheckID), name,
+// regulatory profile and the language its notices are preferably drafted
+// in (Language, optional; CheckLanguage). Version counts its stored
+// changes (optimistic concurrency); Created and Updated are the store's
+// clock.
 type Tenant struct {
-	ID      string             `json:"id"`
-	Name    string             `json:"name"`
-	Profile regulation.Profile `json:"profile"`
-	Version int64              `json:"version"`
-	Created time.Time          `json:"created"`
-	Updated time.Time          `json:"updated"`
+	ID       string             `json:"id"`
+	Name     string             `json:"name"`
+	Profile  regulation.Profile `json:"profile"`
+	Language string             `json:"language,omitempty"`
+	Version  int64              `json:"version"`
+	Created  time.Time          `json:"created"`
+	Updated  time.Time          `json:"updated"`
 }
 
-// Normalize trims the ID and name and gives every profile list a value,
+// Normalize trims the ID, name and language and gives every profile list a value,
 // so that JSON shows [] rather than null.
 func (t *Tenant) Normalize() {
 	t.ID, t.Name = strings.TrimSpace(t.ID), strings.TrimSpace(t.Name)
+	t.Language = strings.TrimSpace(t.Language)
 	for _, l := range []*[]string{&t.Profile.Jurisdictions, &t.Profile.Roles,
 		&t.Profile.DataCategories} {
 		if *l == nil {
@@ -41,8 +45,9 @@ func (t *Tenant) Normalize() {
 	}
 }
 
-// Validate reports the first problem of t: its ID, an empty name, or a
-// profile value outside the vocabulary (naming the field).
+// Validate reports the first problem of t: its ID, an empty name, a
+// malformed language, or a profile value outside the vocabulary (naming
+// the field).
 func (t *Tenant) Validate() error {
 	if err := CheckID(t.ID); err != nil {
 		return fmt.Errorf("id: %w", err)
@@ -50,10 +55,28 @@ func (t *Tenant) Validate() error {
 	if strings.TrimSpace(t.Name) == "" {
 		return errors.New("name: missing")
 	}
+	if err := CheckLanguage(t.Language); err != nil {
+		return fmt.Errorf("language: %w", err)
+	}
 	if err := t.Profile.Validate(); err != nil {
 		return fmt.Errorf("profile.%w", err)
 	}
 	return nil
+}
+
+// languagePattern is a BCP 47 primary language subtag as Vigil keeps it.
+var languagePattern = regexp.MustCompile(`^[a-z]{2,3}$`)
+
+// CheckLanguage reports whether lang is empty (no preference) or a BCP 47
+// primary language subtag in lowercase: two or three letters such as "en",
+// "de" or "fr". A region or script ("de-CH", "zh-Hant") is refused: notice
+// templates are kept per language only.
+func CheckLanguage(lang string) error {
+	if lang == "" || languagePattern.MatchString(lang) {
+		return nil
+	}
+	return fmt.Errorf("%q is not a language subtag (2 or 3 lowercase letters, such as "+
+		"\"en\", \"de\" or \"fr\")", lang)
 }
 
 // The channels through which a contact prefers to be told.

@@ -14,12 +14,23 @@ func TestTenantValidate(t *testing.T) {
 	if err := good.Validate(); err != nil {
 		t.Fatalf("Validate(%+v) = %v", good, err)
 	}
+	for _, lang := range []string{"", "en", "de", "fr", "gsw"} {
+		tn := good
+		tn.Language = lang
+		if err := tn.Validate(); err != nil {
+			t.Errorf("Validate with language %q = %v, want nil", lang, err)
+		}
+	}
 	for _, tc := range []struct {
 		edit func(*Tenant)
 		want string
 	}{
 		{func(t *Tenant) { t.ID = "ACME Inc" }, "id: "},
 		{func(t *Tenant) { t.Name = " " }, "name: missing"},
+		{func(t *Tenant) { t.Language = "DE" }, `language: "DE" is not a language subtag`},
+		{func(t *Tenant) { t.Language = "de-CH" }, `language: "de-CH"`},
+		{func(t *Tenant) { t.Language = "german" }, `language: "german"`},
+		{func(t *Tenant) { t.Language = "e" }, `language: "e"`},
 		{func(t *Tenant) { t.Profile.Jurisdictions = []string{"EU"} },
 			"profile.jurisdictions[0]"},
 		{func(t *Tenant) { t.Profile.DataCategories = []string{"pii"} },

@@ -211,7 +211,7 @@ func (d yamlReader) farm(n *yaml.Node, path, dc string, doc *Document) error {
 // tenant reads a tenant with its profile and contacts, and validates them.
 func (d yamlReader) tenant(n *yaml.Node, path string) (TenantSpec, error) {
 	ts := TenantSpec{Line: n.Line}
-	f, err := d.fields(n, path, "id", "name", "profile", "contacts")
+	f, err := d.fields(n, path, "id", "name", "language", "profile", "contacts")
 	if err != nil {
 		return ts, err
 	}
@@ -221,6 +221,12 @@ func (d yamlReader) tenant(n *yaml.Node, path string) (TenantSpec, error) {
 	}
 	if t.Name, err = d.str(f, "name", path); err != nil {
 		return ts, err
+	}
+	if t.Language, err = d.str(f, "language", path); err != nil {
+		return ts, err
+	}
+	if err := CheckLanguage(strings.TrimSpace(t.Language)); err != nil {
+		return ts, d.errorf(f["language"], path+".language", "%v", err)
 	}
 	t.ID, t.Name = strings.TrimSpace(t.ID), strings.TrimSpace(t.Name)
 	var pf map[string]*yaml.Node
@@ -314,6 +320,7 @@ type (
 	yamlTenant struct {
 		ID       string             `yaml:"id"`
 		Name     string             `yaml:"name"`
+		Language string             `yaml:"language,omitempty"`
 		Profile  regulation.Profile `yaml:"profile"`
 		Contacts []yamlContact      `yaml:"contacts,omitempty"`
 	}
@@ -338,7 +345,8 @@ func WriteYAML(w io.Writer, inv *Inventory, tenants []TenantSpec) error {
 	inv.Sort()
 	var f yamlFile
 	for _, ts := range tenants {
-		yt := yamlTenant{ID: ts.Tenant.ID, Name: ts.Tenant.Name, Profile: ts.Tenant.Profile}
+		yt := yamlTenant{ID: ts.Tenant.ID, Name: ts.Tenant.Name,
+			Language: ts.Tenant.Language, Profile: ts.Tenant.Profile}
 		for _, c := range ts.Contacts {
 			yc := yamlContact{Name: c.Name, Email: c.Email, Phone: c.Phone,
 				WebhookURL: c.WebhookURL, Channel: c.Channel}

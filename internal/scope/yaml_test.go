@@ -68,6 +68,10 @@ func TestParseYAMLErrors(t *testing.T) {
 		{"bad verified date", "tenants:\n  - id: acme\n    name: ACME\n    contacts:\n" +
 			"      - name: Ana\n        email: a@b.example\n        last_verified: last week\n",
 			"inv.yaml:7: tenants[0].contacts[0].last_verified: \"last week\" is not a date"},
+		{"bad tenant language", "tenants:\n  - id: acme\n    name: ACME\n    language: German\n",
+			`inv.yaml:4: tenants[0].language: "German" is not a language subtag`},
+		{"tenant language not a string", "tenants:\n  - id: acme\n    name: ACME\n" +
+			"    language: [de]\n", "inv.yaml:4: tenants[0].language: want a string"},
 		{"repeated tenant", "tenants:\n  - {id: a, name: A}\n  - {id: a, name: A}\n",
 			`inv.yaml:3: tenants[1].id: tenant "a" listed twice`},
 		{"service tenants not a map", "services:\n  - id: s\n    tenants: [a]\n",
@@ -133,5 +137,39 @@ func TestYAMLRoundTrip(t *testing.T) {
 		if diff := cmp.Diff(a.Contacts, b.Contacts); diff != "" {
 			t.Errorf("contacts of tenant %s (-before +after):\n%s", a.Tenant.ID, diff)
 		}
+	}
+}
+
+// TestYAMLTenantLanguage reads a tenant's notice language, writes it back
+// and reads the same tenants again; a tenant without one writes no key.
+func TestYAMLTenantLanguage(t *testing.T) {
+	src := "tenants:\n" +
+		"  - id: globex-bank\n    name: Globex Bank AG\n    language: ' en '\n" +
+		"    profile: {jurisdictions: [DE]}\n" +
+		"  - id: alpen\n    name: Alpen AG\n    profile: {jurisdictions: [AT]}\n"
+	doc, err := ParseYAML([]byte(src), "inv.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := []string{doc.Tenants[0].Tenant.Language, doc.Tenants[1].Tenant.Language}; !cmp.Equal(got, []string{"en", ""}) {
+		t.Errorf("languages read = %q, want [en \"\"]", got)
+	}
+	var buf bytes.Buffer
+	if err := WriteYAML(&buf, &doc.Inventory, doc.Tenants); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(buf.String(), "language:"); n != 1 ||
+		!strings.Contains(buf.String(), "language: en\n") {
+		t.Errorf("written YAML has %d language keys, want one \"language: en\":\n%s", n,
+			buf.String())
+	}
+	again, err := ParseYAML(buf.Bytes(), "again.yaml")
+	if err != nil {
+		t.Fatalf("ParseYAML(WriteYAML) = %v\n%s", err, buf.String())
+	}
+	want := []Tenant{doc.Tenants[0].Tenant, doc.Tenants[1].Tenant}
+	got := []Tenant{again.Tenants[0].Tenant, again.Tenants[1].Tenant}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("tenants after a YAML round trip (-before +after):\n%s", diff)
 	}
 }

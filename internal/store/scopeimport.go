@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -50,7 +51,7 @@ type Recorder interface {
 // validates it against the stored tenants and those the file lists
 // (returning the *scope.ValidationError, nothing stored), creates the
 // file's tenants that do not exist and updates the name and profile of
-// those that do, adds each file contact that the tenant lacks (matched by
+// those that do (and the notice language when the file gives one), adds each file contact that the tenant lacks (matched by
 // e-mail address, else by name) and updates the others, and replaces the
 // inventory when its revision is still rev (a *ConflictError otherwise).
 // All of it, and the audit entries of ImportEntries (via names the file or
@@ -166,8 +167,11 @@ func planTenant(ctx context.Context, st Store, ts scope.TenantSpec, exists bool)
 		if err != nil {
 			return p, err
 		}
-		if cur.Name != t.Name || !sameProfile(cur, &t) {
-			cur.Name, cur.Profile = t.Name, t.Profile
+		// A file without a language keeps the stored one: an import
+		// removes nothing.
+		lang := cmp.Or(t.Language, cur.Language)
+		if cur.Name != t.Name || !sameProfile(cur, &t) || cur.Language != lang {
+			cur.Name, cur.Profile, cur.Language = t.Name, t.Profile, lang
 			p.update = cur
 		}
 	}

@@ -79,7 +79,8 @@ func TestTenantPages(t *testing.T) {
 	importSample(t, admin)
 	res, body := admin.post("/tenants", url.Values{"csrf_token": {admin.csrf("/tenants")},
 		"id": {"acme"}, "name": {"Acme Corp"}, "jurisdictions": {"de, us-ca"},
-		"roles": {"sec-registrant"}, "data_categories": {"personal", "financial"}})
+		"language": {"en"}, "roles": {"sec-registrant"},
+		"data_categories": {"personal", "financial"}})
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/tenants/acme" {
 		t.Fatalf("create tenant: status %d, Location %q: %s", res.StatusCode,
 			res.Header.Get("Location"), body)
@@ -88,6 +89,20 @@ func TestTenantPages(t *testing.T) {
 		"id": {"Bad Id"}, "name": {"x"}})
 	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "id: ") {
 		t.Errorf("bad tenant ID: status %d", res.StatusCode)
+	}
+	res, body = admin.post("/tenants", url.Values{"csrf_token": {admin.csrf("/tenants")},
+		"id": {"bad"}, "name": {"x"}, "language": {"English"}})
+	if res.StatusCode != http.StatusUnprocessableEntity ||
+		!strings.Contains(body, "language: &#34;English&#34; is not a language subtag") {
+		t.Errorf("bad tenant language: status %d, want 422 naming the field:\n%s",
+			res.StatusCode, body)
+	}
+	if _, body = admin.get("/tenants/acme"); !strings.Contains(body, `<dd id="language">en</dd>`) {
+		t.Errorf("the tenant page does not show the notice language en:\n%s", body)
+	}
+	if _, body = admin.get("/tenants/hooli"); !strings.Contains(body,
+		`<dd id="language"><span class="muted">none: guessed from the jurisdiction`) {
+		t.Errorf("the tenant page of hooli (no language) does not say so:\n%s", body)
 	}
 	_, body = admin.get("/tenants")
 	if !strings.Contains(body, `id="tenant-acme"`) || !strings.Contains(body, "DE, US-CA") ||

@@ -114,13 +114,16 @@ func (s *server) tenantChange(w http.ResponseWriter, r *http.Request, se *sessio
 	}
 }
 
-// createTenant adds a tenant with its profile.
+// createTenant adds a tenant with its profile and notice language.
 func (s *server) createTenant(w http.ResponseWriter, r *http.Request, se *session) {
 	body := map[string]any{"id": form(r, "id"), "name": form(r, "name"),
 		"profile": map[string][]string{
 			"jurisdictions":   splitList(strings.ToUpper(form(r, "jurisdictions"))),
 			"roles":           nonNilList(r.PostForm["roles"]),
 			"data_categories": nonNilList(r.PostForm["data_categories"])}}
+	if v := form(r, "language"); v != "" {
+		body["language"] = v
+	}
 	err := se.post(r.Context(), "/api/v1/tenants", body)
 	s.tenantChange(w, r, se, "/tenants/"+pathEscape(form(r, "id")),
 		func(status int, msg string) { s.showTenants(w, r, se, status, msg) }, err)

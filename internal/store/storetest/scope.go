@@ -117,7 +117,7 @@ func testInventory(t *testing.T, s store.Store) {
 }
 
 func sampleTenant(id string) *scope.Tenant {
-	return &scope.Tenant{ID: id, Name: "Tenant " + id, Profile: regulation.Profile{
+	return &scope.Tenant{ID: id, Name: "Tenant " + id, Language: "de", Profile: regulation.Profile{
 		Jurisdictions: []string{"DE", "US-CA"}, Roles: []string{regulation.RoleSECRegistrant},
 		DataCategories: []string{regulation.DataPersonal}}}
 }
