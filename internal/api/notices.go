@@ -140,9 +140,27 @@ func noticeID(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	return id, true
 }
 
-// noticeViews adds the tenants' names to notices.
+// noticeViews adds the tenants' names to notices, and whether each unsent
+// one is stale against its obligation (the obligations of an incident are
+// read once, not once per notice).
 func (s *server) noticeViews(r *http.Request, ns []store.Notice) []noticeView {
 	names := map[string]string{}
+	obligations := map[int64]map[string]*store.ObligationRecord{}
+	obligation := func(n *store.Notice) *store.ObligationRecord {
+		byKey, ok := obligations[n.IncidentID]
+		if !ok {
+			byKey = map[string]*store.ObligationRecord{}
+			os, err := s.cfg.Store.ListObligations(r.Context(),
+				store.ObligationFilter{IncidentID: n.IncidentID})
+			if err == nil {
+				for i := range os {
+					byKey[os[i].Key] = &os[i]
+				}
+			}
+			obligations[n.IncidentID] = byKey
+		}
+		return byKey[n.ObligationKey]
+	}
 	out := make([]noticeView, 0, len(ns))
 	for _, n := range ns {
 		name, ok := names[n.Tenant]
@@ -154,8 +172,9 @@ func (s *server) noticeViews(r *http.Request, ns []store.Notice) []noticeView {
 		}
 		v := noticeView{Notice: n, TenantName: name}
 		if n.State != store.NoticeSent {
-			o, err := s.cfg.Store.GetObligation(r.Context(), n.IncidentID, n.ObligationKey)
-			v.Stale = err == nil && notice.Stale(&n, o)
+			if o := obligation(&n); o != nil {
+				v.Stale = notice.Stale(&n, o)
+			}
 		}
 		v.Undelivered, v.Warnings = noticeDeliveryState(n, name)
 		out = append(out, v)
