@@ -30,6 +30,7 @@ func BenchmarkRecompute(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		f := yes(regulation.FactAwareness, t0.Add(-time.Duration(i%50)*time.Minute))
 		f.IncidentID, f.By = w.inc.ID, "user:ana"
+		f.Note = "awareness corrected" // a changed fact needs its reason
 		if _, err := w.svc.RecordFact(ctx, f); err != nil {
 			b.Fatal(err)
 		}
