@@ -77,6 +77,9 @@ func TestIsJurisdiction(t *testing.T) {
 func TestCountriesMatchTZData(t *testing.T) {
 	f, err := os.Open("/usr/share/zoneinfo/iso3166.tab")
 	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("no tzdata list to compare with (install Debian's tzdata): %v", err)
+		}
 		t.Skipf("no tzdata list to compare with: %v", err)
 	}
 	defer f.Close()
